@@ -1,0 +1,25 @@
+import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../../src/context';
+import type { UserRecord } from '../../src/services/records';
+import { Viewer, type ViewerRecord } from './viewer.type';
+import { User } from '../user/user.type';
+
+@Resolver(() => Viewer)
+export class ViewerResolver {
+  @Query(() => Viewer, {
+    nullable: true,
+    description: 'The signed-in user, or null (without an error) when the request is anonymous.',
+  })
+  viewer(@Ctx() ctx: Context): ViewerRecord | null {
+    const { viewer } = ctx;
+    return viewer.kind === 'user' ? { userId: viewer.id, role: viewer.role } : null;
+  }
+
+  @FieldResolver(() => User, { description: 'The signed-in user.' })
+  async user(@Root() viewer: ViewerRecord, @Ctx() ctx: Context): Promise<UserRecord> {
+    const user = await ctx.services.users.getById(viewer.userId);
+    // The session check read this user a moment ago; a user deleted since has no viewer.
+    if (!user) throw new Error(`viewer ${viewer.userId} has no user record`);
+    return user;
+  }
+}

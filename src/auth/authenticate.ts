@@ -1,0 +1,52 @@
+import { Types } from 'mongoose';
+import type { AppDeps } from '../deps';
+import { toUserRecord, type UserDocLike, type UserRecord } from '../services/records';
+import type { TokenProblem } from './tokens';
+import { ANONYMOUS, type Viewer } from './viewer';
+
+export interface Authentication {
+  readonly viewer: Viewer;
+  /** Set when credentials were presented but grant nothing; the request then runs as anonymous. */
+  readonly problem: TokenProblem | undefined;
+  /** The signed-in user as read with the session, so that the request need not read it again. */
+  readonly user: UserRecord | undefined;
+}
+
+const anonymous = (problem?: TokenProblem): Authentication => ({
+  viewer: ANONYMOUS,
+  problem,
+  user: undefined,
+});
+
+const SCHEME = /^(?:Bearer|Token)[ ]+([A-Za-z0-9._~+/=-]+)$/i;
+
+/**
+ * Turns an `Authorization` header into a viewer. A token is trusted only while its session exists: one
+ * query reads the session and its user together, so an ended session's token grants nothing at once, on
+ * every instance.
+ */
+export async function authenticate(deps: AppDeps, header: string | undefined): Promise<Authentication> {
+  if (header === undefined || header.trim() === '') return anonymous();
+  const match = SCHEME.exec(header.trim());
+  if (!match) return anonymous('TOKEN_INVALID');
+  const verified = await deps.tokens.verifyAccessToken(match[1]!);
+  if (!verified.ok) return anonymous(verified.problem);
+
+  const { userId, sessionId } = verified.claims;
+  const [row] = await deps.models.Session.aggregate<{ user: UserDocLike[] }>([
+    {
+      $match: {
+        _id: new Types.ObjectId(sessionId),
+        userId: new Types.ObjectId(userId),
+        expiresAt: { $gt: new Date() },
+      },
+    },
+    { $limit: 1 },
+    { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
+    { $project: { 'user.passwordHash': 0 } },
+  ]).option({ comment: 'auth.session' });
+  const userDoc = row?.user[0];
+  if (!userDoc) return anonymous('SESSION_ENDED');
+  const user = toUserRecord(userDoc);
+  return { viewer: { kind: 'user', id: user.id, role: user.role, sessionId }, problem: undefined, user };
+}

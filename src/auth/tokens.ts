@@ -1,0 +1,92 @@
+import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+
+const ISSUER = 'atrium';
+const AUDIENCE = 'atrium-api';
+const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessClaims {
+  readonly userId: string;
+  readonly sessionId: string;
+}
+
+export type TokenProblem = 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'SESSION_ENDED';
+
+export type VerifiedToken = { ok: true; claims: AccessClaims } | { ok: false; problem: TokenProblem };
+
+const OBJECT_ID = /^[0-9a-f]{24}$/;
+
+/**
+ * Signs and checks access tokens (HS256 JWTs naming the session) and derives the other keys the service
+ * needs from the one configured secret, each under its own label so that no key is used for two purposes.
+ */
+export class TokenService {
+  private readonly accessKey: Uint8Array;
+  readonly cursorKey: Buffer;
+
+  constructor(
+    secret: string,
+    readonly accessTtlSeconds: number,
+  ) {
+    this.accessKey = derive(secret, 'access-token');
+    this.cursorKey = derive(secret, 'cursor');
+  }
+
+  async signAccessToken(claims: AccessClaims, now = new Date()): Promise<{ token: string; expiresAt: Date }> {
+    const issuedAt = Math.floor(now.getTime() / 1000);
+    const expiresAt = new Date((issuedAt + this.accessTtlSeconds) * 1000);
+    const token = await new SignJWT({ sid: claims.sessionId })
+      .setProtectedHeader({ alg: 'HS256', typ: ACCESS_TOKEN_TYPE })
+      .setSubject(claims.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+      .sign(this.accessKey);
+    return { token, expiresAt };
+  }
+
+  async verifyAccessToken(token: string): Promise<VerifiedToken> {
+    try {
+      // Only HS256 is accepted: `alg: none` and any other algorithm are refused before the signature check.
+      const { payload } = await jwtVerify(token, this.accessKey, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        typ: ACCESS_TOKEN_TYPE,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const { sub, sid } = payload;
+      if (
+        typeof sub !== 'string' ||
+        !OBJECT_ID.test(sub) ||
+        typeof sid !== 'string' ||
+        !OBJECT_ID.test(sid)
+      ) {
+        return { ok: false, problem: 'TOKEN_INVALID' };
+      }
+      return { ok: true, claims: { userId: sub, sessionId: sid } };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return { ok: false, problem: 'TOKEN_EXPIRED' };
+      return { ok: false, problem: 'TOKEN_INVALID' };
+    }
+  }
+}
+
+function derive(secret: string, label: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, 'atrium', label, 32));
+}
+
+/** A fresh refresh token: 256 random bits, base64url. */
+export function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Refresh tokens are stored only as this hash: a database leak does not hand out sessions. */
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+export function hmac(key: Buffer, data: string): string {
+  return createHmac('sha256', key).update(data).digest('base64url');
+}

@@ -1,0 +1,37 @@
+import { authenticate } from './auth/authenticate';
+import type { TokenProblem } from './auth/tokens';
+import type { Viewer } from './auth/viewer';
+import type { AppDeps } from './deps';
+import { RequestDiagnostics } from './observability/diagnostics';
+import { createServices, type Services } from './services';
+
+/** What the edge knows of a request before it runs. */
+export interface RequestMeta {
+  readonly authorization?: string | undefined;
+  readonly clientAddress: string;
+  readonly diagnostics?: RequestDiagnostics | undefined;
+}
+
+/** Per-request GraphQL context: built fresh, read-only, never written to by resolvers. */
+export interface Context {
+  readonly requestId: string;
+  readonly viewer: Viewer;
+  /** Set when credentials were presented but granted nothing: the response says so. */
+  readonly authProblem: TokenProblem | undefined;
+  readonly services: Services;
+  readonly diagnostics: RequestDiagnostics;
+}
+
+export async function createContext(deps: AppDeps, meta: RequestMeta): Promise<Context> {
+  const auth = await authenticate(deps, meta.authorization);
+  const services = createServices(deps, auth.viewer, { clientAddress: meta.clientAddress });
+  if (auth.user) services.users.prime(auth.user);
+  const diagnostics = meta.diagnostics ?? new RequestDiagnostics();
+  return {
+    requestId: diagnostics.requestId,
+    viewer: auth.viewer,
+    authProblem: auth.problem,
+    services,
+    diagnostics,
+  };
+}

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+import bodyParser from 'body-parser';
+import cors from 'cors';
+import { createContext, type Context } from '../context';
+import type { AppDeps } from '../deps';
+import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnostics';
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const JSON_MEDIA_TYPE = /^application\/(?:json|graphql-response\+json)\s*(?:;|$)/i;
+
+/**
+ * The HTTP edge on plain `node:http`: routes, CORS, the JSON body (size-limited, compressed or not), then
+ * Apollo's own request pipeline. Every response is JSON except Apollo's landing page, and every request
+ * leaves one log line.
+ */
+export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context>) {
+  const { config, logger } = deps;
+  const corsMiddleware: Middleware = cors({
+    // Development: any origin, echoing the requested headers. Production: the allow-list only.
+    origin: config.corsOrigins === undefined ? true : [...config.corsOrigins],
+    methods: ['GET', 'POST', 'OPTIONS'],
+    maxAge: 600,
+  });
+  const parseJson: Middleware = bodyParser.json({
+    limit: config.bodyLimitBytes,
+    strict: true,
+    inflate: true,
+    type: () => true,
+  });
+
+  const graphql = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    diagnostics: RequestDiagnostics,
+  ) => {
+    await run(corsMiddleware, req, res);
+    if (res.writableEnded) return; // a CORS preflight was answered
+    if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'HEAD') {
+      res.setHeader('allow', 'GET, POST, OPTIONS');
+      return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET for queries or POST.');
+    }
+    if (req.method === 'POST') {
+      if (!JSON_MEDIA_TYPE.test(req.headers['content-type'] ?? '')) {
+        return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
+      }
+      try {
+        await run(parseJson, req, res);
+      } catch (error) {
+        const { status = 400, type } = error as { status?: number; type?: string };
+        if (status === 413) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
+        if (status === 415)
+          return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding.');
+        const message =
+          type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : 'Bad request.';
+        return sendError(res, status >= 400 && status < 500 ? status : 400, 'BAD_REQUEST', message);
+      }
+    }
+
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: req.method === 'HEAD' ? 'GET' : req.method,
+        headers,
+        search: url.search,
+        body: (req as { body?: unknown }).body,
+      },
+      context: () =>
+        createContext(deps, {
+          authorization: req.headers.authorization,
+          clientAddress: req.socket.remoteAddress ?? 'unknown',
+          diagnostics,
+        }),
+    });
+    res.statusCode = response.status ?? 200;
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const incomingId = req.headers['x-request-id'];
+    const diagnostics = new RequestDiagnostics(
+      typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID(),
+    );
+    res.setHeader('x-request-id', diagnostics.requestId);
+    setSecurityHeaders(res, config.isProduction);
+    res.on('finish', () => {
+      const { mongoCommands, mongoMs } = diagnostics.snapshot();
+      logger.info(
+        {
+          requestId: diagnostics.requestId,
+          method: req.method,
+          path: req.url?.split('?')[0],
+          status: res.statusCode,
+          operationName: diagnostics.operationName,
+          outcome: outcome(res.statusCode, diagnostics.errorCodes),
+          errorCodes: diagnostics.errorCodes.length > 0 ? diagnostics.errorCodes : undefined,
+          durationMs: Math.round(diagnostics.elapsedMs() * 1000) / 1000,
+          mongoCommands,
+          mongoMs,
+        },
+        'request',
+      );
+    });
+
+    runWithDiagnostics(diagnostics, async () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      switch (url.pathname) {
+        case '/graphql':
+          return graphql(req, res, url, diagnostics);
+        case '/health/live':
+          return sendJson(res, 200, { status: 'ok' });
+        case '/health/ready': {
+          const ready = await deps.db.ping();
+          return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', mongodb: ready });
+        }
+        default:
+          return sendError(res, 404, 'NOT_FOUND', 'Not found. The API is at /graphql.');
+      }
+    }).catch((error: unknown) => {
+      logger.error({ err: error, requestId: diagnostics.requestId }, 'request failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.destroy();
+    });
+  };
+}
+
+function outcome(status: number, codes: readonly string[]): string {
+  if (status >= 500 || codes.includes('INTERNAL_SERVER_ERROR')) return 'error';
+  if (status >= 400) return 'rejected';
+  return codes.length > 0 ? 'partial' : 'ok';
+}
+
+function run(middleware: Middleware, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- middleware errors are passed on as given
+    middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
+    // A middleware that answers the request itself (a CORS preflight) never calls next.
+    res.once('finish', () => resolve());
+  });
+}
+
+function setSecurityHeaders(res: ServerResponse, production: boolean): void {
+  res.setHeader('x-content-type-options', 'nosniff');
+  res.setHeader('referrer-policy', 'no-referrer');
+  res.setHeader('x-frame-options', 'DENY');
+  res.setHeader('cross-origin-opener-policy', 'same-origin');
+  if (production) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/** Requests refused before GraphQL runs get a GraphQL-shaped JSON error, never an HTML page. */
+export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}

@@ -1,0 +1,83 @@
+import DataLoader from 'dataloader';
+import { trusted, Types, type Model } from 'mongoose';
+
+/**
+ * The batch contract, written once. Each loader sends one `$in` query per tick, indexes the results by key
+ * in a Map, and answers in the order of the keys it was given, with `null` (or 0) for misses. Every query is
+ * tagged with a comment so that round trips can be counted by name.
+ */
+
+type AnyModel = Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function byIdLoader<TDoc extends { _id: { toHexString(): string } }, TRecord>(
+  model: AnyModel,
+  toRecord: (doc: TDoc) => TRecord,
+  tag: string,
+): DataLoader<string, TRecord | null> {
+  return new DataLoader(async (ids) => {
+    const docs = (await model
+      .find({ _id: trusted({ $in: ids }) })
+      .comment(tag)
+      .lean()) as unknown as TDoc[];
+    const byId = new Map(docs.map((doc) => [doc._id.toHexString(), toRecord(doc)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+}
+
+/** Loads one document per value of a unique field, e.g. users by case-folded username. */
+export function byUniqueKeyLoader<TDoc, TRecord>(
+  model: AnyModel,
+  field: string,
+  keyOf: (doc: TDoc) => string,
+  toRecord: (doc: TDoc) => TRecord,
+  tag: string,
+): DataLoader<string, TRecord | null> {
+  return new DataLoader(async (keys) => {
+    const docs = (await model
+      .find({ [field]: trusted({ $in: keys }) })
+      .comment(tag)
+      .lean()) as unknown as TDoc[];
+    const byKey = new Map(docs.map((doc) => [keyOf(doc), toRecord(doc)]));
+    return keys.map((key) => byKey.get(key) ?? null);
+  });
+}
+
+/** Counts documents per value of `field` (an ObjectId reference) with one grouped aggregation. */
+export function countByLoader(model: AnyModel, field: string, tag: string): DataLoader<string, number> {
+  return new DataLoader(async (ids) => {
+    const rows = await model
+      .aggregate<{ _id: { toHexString(): string }; n: number }>([
+        { $match: { [field]: { $in: ids.map(toObjectId) } } },
+        { $group: { _id: `$${field}`, n: { $sum: 1 } } },
+      ])
+      .option({ comment: tag });
+    const counts = new Map(rows.map((row) => [row._id.toHexString(), row.n]));
+    return ids.map((id) => counts.get(id) ?? 0);
+  });
+}
+
+/**
+ * Answers "does the pair (fixed, key) exist?" for many keys at once, e.g. "has the viewer favourited these
+ * articles?" with one query.
+ */
+export function pairExistsLoader(
+  model: AnyModel,
+  fixedField: string,
+  fixedId: string,
+  keyField: string,
+  tag: string,
+): DataLoader<string, boolean> {
+  return new DataLoader(async (ids) => {
+    const docs = (await model
+      .find({ [fixedField]: fixedId, [keyField]: trusted({ $in: ids }) })
+      .select({ [keyField]: 1 })
+      .comment(tag)
+      .lean()) as unknown as Record<string, { toHexString(): string }>[];
+    const found = new Set(docs.map((doc) => doc[keyField]!.toHexString()));
+    return ids.map((id) => found.has(id));
+  });
+}
+
+export function toObjectId(id: string): Types.ObjectId {
+  return new Types.ObjectId(id);
+}

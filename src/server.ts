@@ -1,0 +1,74 @@
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import type { Context } from './context';
+import type { AppDeps } from './deps';
+import { createFormatError } from './http/format-error';
+import { createRequestHandler } from './http/handler';
+import { responsePlugin } from './http/plugins';
+import { buildSchema } from './schema';
+
+export interface AtriumServer {
+  readonly httpServer: http.Server;
+  readonly apollo: ApolloServer<Context>;
+  /** Listens and resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then stops Apollo. */
+  stop(): Promise<void>;
+}
+
+/** Builds the HTTP server and Apollo over the given dependencies. No side effects until `listen`. */
+export async function createServer(
+  deps: AppDeps,
+  schema: GraphQLSchema = buildSchema(),
+): Promise<AtriumServer> {
+  const { config, logger } = deps;
+  const httpServer = http.createServer();
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    // "Did you mean …?" suggestions leak the schema when introspection is off.
+    hideSchemaDetailsFromClientErrors: !config.introspection,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    formatError: createFormatError(logger),
+    logger,
+    stopOnTerminationSignals: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      // No cache hints are used; the hook it installs on every field costs time on lists.
+      ApolloServerPluginCacheControlDisabled(),
+      config.isProduction
+        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        : ApolloServerPluginLandingPageLocalDefault({ footer: false, includeCookies: false }),
+      responsePlugin({ exposeDiagnostics: !config.isProduction }),
+    ],
+  });
+  await apollo.start();
+  httpServer.on('request', createRequestHandler(deps, apollo));
+
+  return {
+    httpServer,
+    apollo,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          const address = httpServer.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      });
+    },
+    async stop() {
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { Types } from 'mongoose';
+import { hashRefreshToken, newRefreshToken } from '../auth/tokens';
+import type { Viewer } from '../auth/viewer';
+import type { AppDeps } from '../deps';
+import { UnauthenticatedError, UserInputErrors } from '../errors';
+import { toUserRecord, type SessionTokens, type UserRecord } from './records';
+import { foldCase, normalize } from './text';
+import { AttemptThrottle } from './throttle';
+import type { UserService } from './user.service';
+
+export interface RequestInfo {
+  /** The caller's address as the edge decided it (socket, or a trusted proxy's header). */
+  readonly clientAddress: string;
+}
+
+/** How many spent refresh tokens a session remembers for reuse detection. */
+const SPENT_TOKENS_KEPT = 100;
+
+const WRONG_CREDENTIALS = UserInputErrors.single(null, 'Email or password is invalid.');
+const BAD_REFRESH = 'The refresh token is invalid or has expired. Sign in again.';
+
+/**
+ * Sign-up, sign-in, refresh and sign-out. A session is a refresh-token family: rotating keeps the family,
+ * presenting a spent token ends it, and ending it invalidates every access token that names it.
+ */
+export class SessionService {
+  private readonly signInThrottle: AttemptThrottle;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly viewer: Viewer,
+    private readonly users: UserService,
+    private readonly request: RequestInfo,
+  ) {
+    this.signInThrottle = new AttemptThrottle(
+      deps,
+      deps.config.signInMaxFailures,
+      deps.config.signInWindowSeconds,
+    );
+  }
+
+  async signUp(input: { username: string; email: string; password: string }): Promise<SessionTokens> {
+    const user = await this.users.create(input);
+    return this.start(user);
+  }
+
+  /**
+   * Failed sign-ins are limited per account and per client address. An unknown email costs the same bcrypt
+   * time as a wrong password and gives the same error, so neither timing nor wording reveals an account.
+   */
+  async signIn(input: { email: string; password: string }): Promise<SessionTokens> {
+    const emailKey = foldCase(normalize(input.email)).slice(0, 320);
+    const keys = [`signin:account:${emailKey}`, `signin:address:${this.request.clientAddress}`];
+    await this.signInThrottle.reserve(keys);
+
+    const doc = await this.deps.models.User.findOne({ emailKey }).comment('users.byEmail').lean();
+    const ok = doc
+      ? await this.deps.passwords.verify(input.password, doc.passwordHash)
+      : await this.deps.passwords.verifyAgainstNothing(input.password);
+    if (!doc || !ok) throw WRONG_CREDENTIALS;
+
+    await this.signInThrottle.refund(keys);
+    const user = toUserRecord(doc);
+    this.users.prime(user);
+    return this.start(user);
+  }
+
+  /** Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked. */
+  async refresh(refreshToken: string): Promise<SessionTokens> {
+    const { Session, User } = this.deps.models;
+    const presented = hashRefreshToken(refreshToken);
+    const next = newRefreshToken();
+    const now = new Date();
+    const session = await Session.findOneAndUpdate(
+      { refreshHash: presented, expiresAt: { $gt: now } },
+      {
+        $set: { refreshHash: hashRefreshToken(next), expiresAt: this.refreshExpiry(now) },
+        $push: { spentRefreshHashes: { $each: [presented], $slice: -SPENT_TOKENS_KEPT } },
+      },
+      { new: true },
+    )
+      .comment('sessions.rotate')
+      .lean();
+    if (!session) {
+      const revoked = await Session.findOneAndDelete({ spentRefreshHashes: presented })
+        .comment('sessions.revokeFamily')
+        .lean();
+      if (revoked) {
+        this.deps.logger.warn(
+          { sessionId: revoked._id.toHexString(), userId: revoked.userId.toHexString() },
+          'refresh token reused: session family revoked',
+        );
+      }
+      throw new UnauthenticatedError(BAD_REFRESH);
+    }
+    const doc = await User.findById(session.userId).comment('users.byId').lean();
+    if (!doc) throw new UnauthenticatedError(BAD_REFRESH);
+    const user = toUserRecord(doc);
+    this.users.prime(user);
+    return this.issue(user, session._id.toHexString(), next, now);
+  }
+
+  /** Ends the current session, or every session of the viewer. Returns how many ended. */
+  async signOut(allSessions: boolean): Promise<number> {
+    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const filter = allSessions
+      ? { userId: new Types.ObjectId(this.viewer.id) }
+      : { _id: new Types.ObjectId(this.viewer.sessionId) };
+    const result = await this.deps.models.Session.deleteMany(filter).comment('sessions.end');
+    return result.deletedCount;
+  }
+
+  private async start(user: UserRecord): Promise<SessionTokens> {
+    const refreshToken = newRefreshToken();
+    const now = new Date();
+    const session = await this.deps.models.Session.create({
+      userId: new Types.ObjectId(user.id),
+      refreshHash: hashRefreshToken(refreshToken),
+      expiresAt: this.refreshExpiry(now),
+    });
+    return this.issue(user, session._id.toHexString(), refreshToken, now);
+  }
+
+  private async issue(
+    user: UserRecord,
+    sessionId: string,
+    refreshToken: string,
+    now: Date,
+  ): Promise<SessionTokens> {
+    this.users.actFor(user.id);
+    const { token, expiresAt } = await this.deps.tokens.signAccessToken({ userId: user.id, sessionId }, now);
+    return { token, refreshToken, tokenExpiresAt: expiresAt, user };
+  }
+
+  private refreshExpiry(now: Date): Date {
+    return new Date(now.getTime() + this.deps.config.refreshTokenTtlSeconds * 1000);
+  }
+}

@@ -1,0 +1,74 @@
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
+import type { UserErrorRecord } from '../errors';
+import { charLength, foldCase, isHttpUrl, normalize, textProblem } from './text';
+
+/** The rules for account fields, in one place. Each check returns the normalised value or records errors. */
+
+const USERNAME = /^[\p{L}\p{M}\p{N}_-]{3,32}$/u;
+const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u;
+export const BIO_MAX_LENGTH = 1_000;
+export const URL_MAX_LENGTH = 2_048;
+
+export class FieldErrors {
+  readonly errors: UserErrorRecord[] = [];
+  add(path: string, message: string): void {
+    this.errors.push({ path, message });
+  }
+  get any(): boolean {
+    return this.errors.length > 0;
+  }
+}
+
+export function checkUsername(raw: string, errors: FieldErrors): { username: string; usernameKey: string } {
+  const username = normalize(raw);
+  const problem = textProblem(username, 'identifier');
+  if (problem) errors.add('username', `Username ${problem}.`);
+  else if (!USERNAME.test(username)) {
+    errors.add('username', 'Username must be 3 to 32 letters, digits, "_" or "-".');
+  }
+  return { username, usernameKey: foldCase(username) };
+}
+
+export function checkEmail(raw: string, errors: FieldErrors): { email: string; emailKey: string } {
+  const email = normalize(raw);
+  const problem = textProblem(email, 'identifier');
+  if (problem) errors.add('email', `Email ${problem}.`);
+  else if (email.length > 254 || !EMAIL.test(email)) errors.add('email', 'Email is not a valid address.');
+  return { email, emailKey: foldCase(email) };
+}
+
+/** Passwords are not trimmed or normalised beyond NFC (in the hasher): every character counts. */
+export function checkPassword(password: string, errors: FieldErrors): string {
+  if (/\p{Cs}/u.test(password) || password.includes('\u0000')) {
+    errors.add('password', 'Password contains an invalid character.');
+  } else {
+    const length = charLength(password);
+    if (length < PASSWORD_MIN_LENGTH) {
+      errors.add('password', `Password must be at least ${PASSWORD_MIN_LENGTH} characters.`);
+    } else if (length > PASSWORD_MAX_LENGTH) {
+      errors.add('password', `Password must be at most ${PASSWORD_MAX_LENGTH} characters.`);
+    }
+  }
+  return password;
+}
+
+export function checkBio(raw: string, errors: FieldErrors): string | null {
+  const bio = normalize(raw);
+  const problem = textProblem(bio, 'text');
+  if (problem) errors.add('bio', `Bio ${problem}.`);
+  else if (charLength(bio) > BIO_MAX_LENGTH)
+    errors.add('bio', `Bio must be at most ${BIO_MAX_LENGTH} characters.`);
+  return bio === '' ? null : bio;
+}
+
+/** An http(s) URL of at most 2,048 characters; `""` clears the field (null). */
+export function checkImageUrl(raw: string, errors: FieldErrors, path = 'image'): string | null {
+  const url = normalize(raw);
+  if (url === '') return null;
+  const problem = textProblem(url, 'identifier');
+  if (problem) errors.add(path, `Image URL ${problem}.`);
+  else if (url.length > URL_MAX_LENGTH) {
+    errors.add(path, `Image URL must be at most ${URL_MAX_LENGTH} characters.`);
+  } else if (!isHttpUrl(url)) errors.add(path, 'Image must be an http or https URL.');
+  return url;
+}

@@ -1,0 +1,138 @@
+import type DataLoader from 'dataloader';
+import type { Viewer } from '../auth/viewer';
+import { hasRole } from '../auth/viewer';
+import type { AppDeps } from '../deps';
+import { UnauthenticatedError, UserInputErrors } from '../errors';
+import { byIdLoader, byUniqueKeyLoader } from '../loaders';
+import type { UserDoc } from '../models/user.model';
+import { duplicateKeyField } from './mongo-errors';
+import { toUserRecord, type UserRecord } from './records';
+import { foldCase, isObjectIdHex, normalize } from './text';
+import {
+  checkBio,
+  checkEmail,
+  checkImageUrl,
+  checkPassword,
+  checkUsername,
+  FieldErrors,
+} from './user-validation';
+
+export interface UpdateUserInput {
+  readonly username: string;
+  readonly email: string;
+  readonly bio?: string | null | undefined;
+  readonly image?: string | null | undefined;
+  readonly password?: string | null | undefined;
+}
+
+const TAKEN: Record<string, { path: string; message: string }> = {
+  usernameKey: { path: 'username', message: 'Username has already been taken.' },
+  emailKey: { path: 'email', message: 'Email has already been taken.' },
+};
+
+/** Users and their public profile, per request. */
+export class UserService {
+  private readonly byId: DataLoader<string, UserRecord | null>;
+  private readonly byUsernameKey: DataLoader<string, UserRecord | null>;
+  /** Users this request acts for: the viewer, and a user who signs in or up during the request. */
+  private readonly selves = new Set<string>();
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly viewer: Viewer,
+  ) {
+    const { User } = deps.models;
+    if (viewer.kind === 'user') this.selves.add(viewer.id);
+    this.byId = byIdLoader(User, toUserRecord, 'users.byId');
+    this.byUsernameKey = byUniqueKeyLoader(
+      User,
+      'usernameKey',
+      (doc: UserDoc) => doc.usernameKey,
+      toUserRecord,
+      'users.byUsername',
+    );
+  }
+
+  async getById(id: string): Promise<UserRecord | null> {
+    return isObjectIdHex(id) ? this.byId.load(id) : null;
+  }
+
+  async getByUsername(username: string): Promise<UserRecord | null> {
+    return this.byUsernameKey.load(foldCase(normalize(username)));
+  }
+
+  /** Makes a record read elsewhere (with the session, after a write) visible to this request's loaders. */
+  prime(user: UserRecord): void {
+    this.byId.clear(user.id).prime(user.id, user);
+    this.byUsernameKey.clear(foldCase(user.username)).prime(foldCase(user.username), user);
+  }
+
+  /** After a sign-in or sign-up, the payload shows the new session's user as its owner sees it. */
+  actFor(userId: string): void {
+    this.selves.add(userId);
+  }
+
+  /** An email is shown to its owner and to admins only. */
+  visibleEmail(user: UserRecord): string | null {
+    return this.selves.has(user.id) || hasRole(this.viewer, 'admin') ? user.email : null;
+  }
+
+  /** Creates an account; uniqueness is the unique indexes' job, so a race yields one user and one error. */
+  async create(input: { username: string; email: string; password: string }): Promise<UserRecord> {
+    const errors = new FieldErrors();
+    const { username, usernameKey } = checkUsername(input.username, errors);
+    const { email, emailKey } = checkEmail(input.email, errors);
+    const password = checkPassword(input.password, errors);
+    if (errors.any) throw new UserInputErrors(errors.errors);
+
+    const passwordHash = await this.deps.passwords.hash(password);
+    try {
+      const doc = await this.deps.models.User.create({
+        username,
+        usernameKey,
+        email,
+        emailKey,
+        passwordHash,
+        role: 'user',
+      });
+      const user = toUserRecord(doc);
+      this.prime(user);
+      return user;
+    } catch (error) {
+      throw takenError(error);
+    }
+  }
+
+  async update(input: UpdateUserInput): Promise<UserRecord> {
+    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const errors = new FieldErrors();
+    const { username, usernameKey } = checkUsername(input.username, errors);
+    const { email, emailKey } = checkEmail(input.email, errors);
+    // Built field by field: nothing from the input object reaches the update unchecked.
+    const set: Record<string, unknown> = { username, usernameKey, email, emailKey };
+    if (input.bio != null) set['bio'] = checkBio(input.bio, errors);
+    if (input.image != null) set['image'] = checkImageUrl(input.image, errors);
+    const changesPassword = input.password != null && input.password !== '';
+    const password = changesPassword ? checkPassword(input.password, errors) : null;
+    if (errors.any) throw new UserInputErrors(errors.errors);
+    if (password !== null) set['passwordHash'] = await this.deps.passwords.hash(password);
+
+    try {
+      const doc = await this.deps.models.User.findByIdAndUpdate(this.viewer.id, { $set: set }, { new: true })
+        .comment('users.update')
+        .lean();
+      if (!doc) throw new UnauthenticatedError();
+      const user = toUserRecord(doc);
+      this.prime(user);
+      return user;
+    } catch (error) {
+      throw takenError(error);
+    }
+  }
+}
+
+function takenError(error: unknown): unknown {
+  const field = duplicateKeyField(error);
+  const taken = field === null ? undefined : TAKEN[field];
+  return taken ? UserInputErrors.single(taken.path, taken.message) : error;
+}
