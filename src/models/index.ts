@@ -1,4 +1,8 @@
 import type { Connection } from 'mongoose';
+import { createArticleModel } from './article.model';
+import { createCommentModel } from './comment.model';
+import { createFavoriteModel } from './favorite.model';
+import { createFollowModel } from './follow.model';
 import { createSessionModel } from './session.model';
 import { createThrottleModel } from './throttle.model';
 import { createUserModel } from './user.model';
@@ -8,6 +12,10 @@ export function createModels(connection: Connection) {
     User: createUserModel(connection),
     Session: createSessionModel(connection),
     Throttle: createThrottleModel(connection),
+    Article: createArticleModel(connection),
+    Comment: createCommentModel(connection),
+    Favorite: createFavoriteModel(connection),
+    Follow: createFollowModel(connection),
   };
 }
 

@@ -1,0 +1,22 @@
+import { Schema, type Connection, type InferSchemaType, type Types } from 'mongoose';
+
+const articleSchema = new Schema(
+  {
+    slug: { type: String, required: true },
+    title: { type: String, required: true },
+    description: { type: String, required: true },
+    body: { type: String, required: true },
+    tagList: { type: [String], default: [] },
+    authorId: { type: Schema.Types.ObjectId, required: true },
+  },
+  { timestamps: true, collection: 'articles' },
+);
+articleSchema.index({ slug: 1 }, { unique: true });
+// Keyset pagination, newest first with ties broken by id: the global list, by author, and by tag.
+articleSchema.index({ createdAt: -1, _id: -1 });
+articleSchema.index({ authorId: 1, createdAt: -1, _id: -1 });
+articleSchema.index({ tagList: 1, createdAt: -1, _id: -1 });
+
+export type ArticleDoc = InferSchemaType<typeof articleSchema> & { _id: Types.ObjectId };
+
+export const createArticleModel = (connection: Connection) => connection.model('Article', articleSchema);
