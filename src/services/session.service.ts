@@ -1,10 +1,10 @@
-import { Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
 import { hashRefreshToken, newRefreshToken } from '../auth/tokens';
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { toUserRecord, type SessionTokens, type UserRecord } from './records';
-import { foldCase, normalize } from './text';
+import { identityKey, normalize } from './text';
 import { AttemptThrottle } from './throttle';
 import type { UserService } from './user.service';
 
@@ -49,7 +49,7 @@ export class SessionService {
    * time as a wrong password and gives the same error, so neither timing nor wording reveals an account.
    */
   async signIn(input: { email: string; password: string }): Promise<SessionTokens> {
-    const emailKey = foldCase(normalize(input.email)).slice(0, 320);
+    const emailKey = identityKey(normalize(input.email)).slice(0, 320);
     const keys = [`signin:account:${emailKey}`, `signin:address:${this.request.clientAddress}`];
     await this.signInThrottle.reserve(keys);
 
@@ -72,12 +72,13 @@ export class SessionService {
     const next = newRefreshToken();
     const now = new Date();
     const session = await Session.findOneAndUpdate(
-      { refreshHash: presented, expiresAt: { $gt: now } },
+      // TTL deletion is lazy: an expired session may still be stored, so the filter checks expiresAt itself.
+      { refreshHash: presented, expiresAt: trusted({ $gt: now }) },
       {
         $set: { refreshHash: hashRefreshToken(next), expiresAt: this.refreshExpiry(now) },
         $push: { spentRefreshHashes: { $each: [presented], $slice: -SPENT_TOKENS_KEPT } },
       },
-      { new: true },
+      { returnDocument: 'after' },
     )
       .comment('sessions.rotate')
       .lean();

@@ -43,10 +43,25 @@ export function foldCase(value: string): string {
   return value.toLowerCase();
 }
 
+/**
+ * The key under which a username or email is unique. Lower-casing alone keeps apart names a person reads as
+ * the same ("Straße" and "STRASSE", "ﬁ" and "fi", full-width "ａｌｉｃｅ" and "alice"), which lets one account
+ * pass for another: compatibility-normalise, then upper- and lower-case, which folds ß to ss and final sigma
+ * to sigma.
+ */
+export function identityKey(value: string): string {
+  return value.normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
+}
+
+/**
+ * An absolute http(s) URL with a host. The scheme is checked on the text as written too: the URL parser
+ * accepts `http:example.com` and `https:/x`, which browsers then resolve in surprising ways.
+ */
 export function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\/[^/]/i.test(value)) return false;
   try {
     const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
   } catch {
     return false;
   }

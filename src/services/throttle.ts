@@ -1,3 +1,4 @@
+import { trusted } from 'mongoose';
 import type { AppDeps } from '../deps';
 import { RateLimitedError } from '../errors';
 
@@ -30,7 +31,7 @@ export class AttemptThrottle {
               },
             },
           ],
-          { upsert: true, new: true, updatePipeline: true },
+          { upsert: true, returnDocument: 'after', updatePipeline: true },
         )
           .comment('throttle.reserve')
           .lean(),
@@ -48,7 +49,8 @@ export class AttemptThrottle {
   /** Gives back an attempt that succeeded. */
   async refund(keys: readonly string[]): Promise<void> {
     await this.deps.models.Throttle.updateMany(
-      { _id: { $in: keys } },
+      // trusted: sanitizeFilter would otherwise turn the operator into a literal value to compare with.
+      { _id: trusted({ $in: keys }) },
       [{ $set: { count: { $max: [0, { $subtract: ['$count', 1] }] } } }],
       { updatePipeline: true },
     ).comment('throttle.refund');

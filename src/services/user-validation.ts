@@ -1,10 +1,11 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/passwords';
 import type { UserErrorRecord } from '../errors';
-import { charLength, foldCase, isHttpUrl, normalize, textProblem } from './text';
+import { charLength, identityKey, isHttpUrl, normalize, textProblem } from './text';
 
 /** The rules for account fields, in one place. Each check returns the normalised value or records errors. */
 
-const USERNAME = /^[\p{L}\p{M}\p{N}_-]{3,32}$/u;
+// Combining marks only after a base character: a name cannot start with an accent that has nothing to sit on.
+const USERNAME = /^[\p{L}\p{N}_-][\p{L}\p{M}\p{N}_-]{2,31}$/u;
 const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u;
 export const BIO_MAX_LENGTH = 1_000;
 export const URL_MAX_LENGTH = 2_048;
@@ -26,7 +27,7 @@ export function checkUsername(raw: string, errors: FieldErrors): { username: str
   else if (!USERNAME.test(username)) {
     errors.add('username', 'Username must be 3 to 32 letters, digits, "_" or "-".');
   }
-  return { username, usernameKey: foldCase(username) };
+  return { username, usernameKey: identityKey(username) };
 }
 
 export function checkEmail(raw: string, errors: FieldErrors): { email: string; emailKey: string } {
@@ -34,7 +35,7 @@ export function checkEmail(raw: string, errors: FieldErrors): { email: string; e
   const problem = textProblem(email, 'identifier');
   if (problem) errors.add('email', `Email ${problem}.`);
   else if (email.length > 254 || !EMAIL.test(email)) errors.add('email', 'Email is not a valid address.');
-  return { email, emailKey: foldCase(email) };
+  return { email, emailKey: identityKey(email) };
 }
 
 /** Passwords are not trimmed or normalised beyond NFC (in the hasher): every character counts. */

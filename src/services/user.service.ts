@@ -1,4 +1,5 @@
 import type DataLoader from 'dataloader';
+import { trusted, Types } from 'mongoose';
 import type { Viewer } from '../auth/viewer';
 import { hasRole } from '../auth/viewer';
 import type { AppDeps } from '../deps';
@@ -7,7 +8,7 @@ import { byIdLoader, byUniqueKeyLoader } from '../loaders';
 import type { UserDoc } from '../models/user.model';
 import { duplicateKeyField } from './mongo-errors';
 import { toUserRecord, type UserRecord } from './records';
-import { foldCase, isObjectIdHex, normalize } from './text';
+import { identityKey, isObjectIdHex, normalize } from './text';
 import {
   checkBio,
   checkEmail,
@@ -58,13 +59,14 @@ export class UserService {
   }
 
   async getByUsername(username: string): Promise<UserRecord | null> {
-    return this.byUsernameKey.load(foldCase(normalize(username)));
+    return this.byUsernameKey.load(identityKey(normalize(username)));
   }
 
   /** Makes a record read elsewhere (with the session, after a write) visible to this request's loaders. */
   prime(user: UserRecord): void {
     this.byId.clear(user.id).prime(user.id, user);
-    this.byUsernameKey.clear(foldCase(user.username)).prime(foldCase(user.username), user);
+    const key = identityKey(user.username);
+    this.byUsernameKey.clear(key).prime(key, user);
   }
 
   /** After a sign-in or sign-up, the payload shows the new session's user as its owner sees it. */
@@ -118,16 +120,32 @@ export class UserService {
     if (password !== null) set['passwordHash'] = await this.deps.passwords.hash(password);
 
     try {
-      const doc = await this.deps.models.User.findByIdAndUpdate(this.viewer.id, { $set: set }, { new: true })
+      const doc = await this.deps.models.User.findByIdAndUpdate(
+        this.viewer.id,
+        { $set: set },
+        { returnDocument: 'after' },
+      )
         .comment('users.update')
         .lean();
       if (!doc) throw new UnauthenticatedError();
       const user = toUserRecord(doc);
       this.prime(user);
+      if (password !== null) await this.endOtherSessions(this.viewer.id, this.viewer.sessionId);
       return user;
     } catch (error) {
       throw takenError(error);
     }
+  }
+
+  /**
+   * A new password signs out every other device: whoever learnt the old one may hold a session made with it.
+   * The session that changed the password stays.
+   */
+  private async endOtherSessions(userId: string, keepSessionId: string): Promise<void> {
+    await this.deps.models.Session.deleteMany({
+      userId: new Types.ObjectId(userId),
+      _id: trusted({ $ne: new Types.ObjectId(keepSessionId) }),
+    }).comment('sessions.endOthers');
   }
 }
 
