@@ -1,10 +1,24 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { ArticleConnectionResolver, ArticleResolver } from './article/article.resolver';
+import { CommentResolver } from './comment/comment.resolver';
 import { SessionResolver } from './session/session.resolver';
+import { FollowersConnectionResolver, ProfileResolver } from './user/profile.resolver';
 import { UserResolver } from './user/user.resolver';
+import { FeedResolver } from './viewer/feed.resolver';
 import { ViewerResolver } from './viewer/viewer.resolver';
 
 export { authChecker } from './auth-checker';
 
 /** Every resolver of the schema. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [ViewerResolver, UserResolver, SessionResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  ViewerResolver,
+  FeedResolver,
+  UserResolver,
+  ProfileResolver,
+  FollowersConnectionResolver,
+  SessionResolver,
+  ArticleResolver,
+  ArticleConnectionResolver,
+  CommentResolver,
+];

@@ -2,20 +2,17 @@ import { Schema, type Connection, type InferSchemaType, type Types } from 'mongo
 
 /**
  * One user's favourite of one article. The unique pair makes favouriting idempotent under concurrency, and
- * counts are computed from these documents, so they cannot drift. The article's creation time is copied so
- * that a user's favourites page in article order without reading every article.
+ * counts are computed from these documents, so they cannot drift.
  */
 const favoriteSchema = new Schema(
   {
     userId: { type: Schema.Types.ObjectId, required: true },
     articleId: { type: Schema.Types.ObjectId, required: true },
-    articleCreatedAt: { type: Date, required: true },
   },
   { timestamps: { createdAt: true, updatedAt: false }, collection: 'favorites' },
 );
 favoriteSchema.index({ userId: 1, articleId: 1 }, { unique: true });
 favoriteSchema.index({ articleId: 1 });
-favoriteSchema.index({ userId: 1, articleCreatedAt: -1, articleId: -1 });
 
 export type FavoriteDoc = InferSchemaType<typeof favoriteSchema> & { _id: Types.ObjectId };
 

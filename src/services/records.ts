@@ -47,3 +47,82 @@ export interface SessionTokens {
   readonly tokenExpiresAt: Date;
   readonly user: UserRecord;
 }
+
+export interface ArticleRecord {
+  readonly id: string;
+  readonly slug: string;
+  readonly title: string;
+  readonly description: string;
+  readonly body: string;
+  readonly tagList: readonly string[];
+  readonly authorId: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface ArticleDocLike {
+  _id: { toHexString(): string };
+  slug: string;
+  title: string;
+  description: string;
+  body: string;
+  tagList: string[];
+  authorId: { toHexString(): string };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toArticleRecord(doc: ArticleDocLike): ArticleRecord {
+  return {
+    id: doc._id.toHexString(),
+    slug: doc.slug,
+    title: doc.title,
+    description: doc.description,
+    body: doc.body,
+    tagList: doc.tagList,
+    authorId: doc.authorId.toHexString(),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+export interface CommentRecord {
+  readonly id: string;
+  readonly body: string;
+  readonly articleId: string;
+  readonly authorId: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface CommentDocLike {
+  _id: { toHexString(): string };
+  body: string;
+  articleId: { toHexString(): string };
+  authorId: { toHexString(): string };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toCommentRecord(doc: CommentDocLike): CommentRecord {
+  return {
+    id: doc._id.toHexString(),
+    body: doc.body,
+    articleId: doc.articleId.toHexString(),
+    authorId: doc.authorId.toHexString(),
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+}
+
+/** One page of a list, Relay style; `totalCount` is computed only when asked for. */
+export interface Connection<T> {
+  readonly edges: readonly { readonly cursor: string; readonly node: T }[];
+  readonly pageInfo: {
+    readonly startCursor: string | null;
+    readonly endCursor: string | null;
+    readonly hasNextPage: boolean;
+    readonly hasPreviousPage: boolean;
+  };
+  readonly totalCount: () => Promise<number>;
+}

@@ -1,0 +1,169 @@
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import type { Context } from '../../src/context';
+import type { ArticleRecord, CommentRecord, Connection, UserRecord } from '../../src/services/records';
+import { ConnectionArgs } from '../common/connection';
+import { payload } from '../common/payload';
+import { Comment } from '../comment/comment.type';
+import { User } from '../user/user.type';
+import {
+  CreateArticleInput,
+  CreateArticlePayload,
+  DeleteArticleInput,
+  DeleteArticlePayload,
+  FavoriteArticleInput,
+  FavoriteArticlePayload,
+  UnfavoriteArticleInput,
+  UnfavoriteArticlePayload,
+  UpdateArticleInput,
+  UpdateArticlePayload,
+} from './article.inputs';
+import { Article, ArticleConnection } from './article.type';
+
+@Resolver(() => Article)
+export class ArticleResolver {
+  @Query(() => Article, { nullable: true, description: 'The article with this slug, or null.' })
+  article(@Arg('slug', () => String) slug: string, @Ctx() ctx: Context): Promise<ArticleRecord | null> {
+    return ctx.services.articles.getBySlug(slug);
+  }
+
+  @Query(() => ArticleConnection, { description: 'Articles, newest first; the filters combine.' })
+  articles(
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+    @Arg('tag', () => String, { nullable: true, description: 'Only articles with this tag.' })
+    tag: string | null,
+    @Arg('author', () => String, { nullable: true, description: 'Only articles by this username.' })
+    author: string | null,
+    @Arg('favoritedBy', () => String, {
+      nullable: true,
+      description: 'Only articles this username favourited.',
+    })
+    favoritedBy: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<Connection<ArticleRecord>> {
+    return ctx.services.articles.list({ tag, author, favoritedBy }, page);
+  }
+
+  @Query(() => [String], {
+    description: 'The 100 most used tags, most used first (ties in alphabetical order).',
+  })
+  tags(@Ctx() ctx: Context): Promise<string[]> {
+    return ctx.services.articles.popularTags();
+  }
+
+  @FieldResolver(() => User, { nullable: true, description: 'The author; always present.' })
+  author(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<UserRecord | null> {
+    return ctx.services.users.getById(article.authorId);
+  }
+
+  @FieldResolver(() => [Comment], { description: 'The comments, oldest first.' })
+  comments(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<CommentRecord[]> {
+    return ctx.services.comments.forArticle(article.id);
+  }
+
+  @FieldResolver(() => Int, { description: 'How many users favourited the article.' })
+  favoritesCount(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<number> {
+    return ctx.services.articles.countFavorites(article);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'Whether the viewer favourited the article (false when anonymous).',
+  })
+  viewerHasFavorited(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.articles.isFavoritedByViewer(article);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether `updateArticle` would accept the viewer.' })
+  viewerCanUpdate(@Root() article: ArticleRecord, @Ctx() ctx: Context): boolean {
+    return ctx.services.articles.canUpdate(article);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether `deleteArticle` would accept the viewer.' })
+  viewerCanDelete(@Root() article: ArticleRecord, @Ctx() ctx: Context): boolean {
+    return ctx.services.articles.canDelete(article);
+  }
+
+  @Authorized()
+  @Mutation(() => CreateArticlePayload, { description: 'Publishes an article by the viewer.' })
+  createArticle(@Arg('input', () => CreateArticleInput) input: CreateArticleInput, @Ctx() ctx: Context) {
+    return payload(input.clientMutationId, async () => ({
+      article: await ctx.services.articles.create(articleFields(input)),
+    }));
+  }
+
+  @Authorized()
+  @Mutation(() => UpdateArticlePayload, { description: "Changes one of the viewer's articles." })
+  updateArticle(@Arg('input', () => UpdateArticleInput) input: UpdateArticleInput, @Ctx() ctx: Context) {
+    return payload(input.clientMutationId, async () => ({
+      article: await ctx.services.articles.update(input.id, articleFields(input)),
+    }));
+  }
+
+  @Authorized()
+  @Mutation(() => DeleteArticlePayload, {
+    description: 'Deletes an article with its comments and favourites (the author, moderators and admins).',
+  })
+  async deleteArticle(
+    @Arg('input', () => DeleteArticleInput) input: DeleteArticleInput,
+    @Ctx() ctx: Context,
+  ) {
+    return {
+      article: await ctx.services.articles.delete(input.id),
+      clientMutationId: input.clientMutationId ?? null,
+    };
+  }
+
+  @Authorized()
+  @Mutation(() => FavoriteArticlePayload, {
+    description: 'Favourites an article; doing it twice changes nothing.',
+  })
+  async favoriteArticle(
+    @Arg('input', () => FavoriteArticleInput) input: FavoriteArticleInput,
+    @Ctx() ctx: Context,
+  ) {
+    return {
+      article: await ctx.services.articles.favorite(input.id),
+      clientMutationId: input.clientMutationId ?? null,
+    };
+  }
+
+  @Authorized()
+  @Mutation(() => UnfavoriteArticlePayload, { description: 'Stops favouriting an article.' })
+  async unfavoriteArticle(
+    @Arg('input', () => UnfavoriteArticleInput) input: UnfavoriteArticleInput,
+    @Ctx() ctx: Context,
+  ) {
+    return {
+      article: await ctx.services.articles.unfavorite(input.id),
+      clientMutationId: input.clientMutationId ?? null,
+    };
+  }
+}
+
+@Resolver(() => ArticleConnection)
+export class ArticleConnectionResolver {
+  @FieldResolver(() => [Article], { nullable: 'itemsAndList', description: 'The articles of the page.' })
+  nodes(@Root() connection: Connection<ArticleRecord>): ArticleRecord[] {
+    return connection.edges.map((edge) => edge.node);
+  }
+
+  @FieldResolver(() => Int, { description: 'How many articles the whole list holds.' })
+  totalCount(@Root() connection: Connection<ArticleRecord>): Promise<number> {
+    return connection.totalCount();
+  }
+}
+
+/** Built field by field: only the article's own fields reach the service. */
+function articleFields(input: CreateArticleInput | UpdateArticleInput) {
+  return { title: input.title, description: input.description, body: input.body, tagList: input.tagList };
+}

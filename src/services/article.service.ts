@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import type DataLoader from 'dataloader';
+import { trusted, Types } from 'mongoose';
+import type { Viewer } from '../auth/viewer';
+import type { AppDeps } from '../deps';
+import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
+import { byIdLoader, byUniqueKeyLoader, countByLoader, pairExistsLoader } from '../loaders';
+import type { ArticleDoc } from '../models/article.model';
+import { checkArticle, slugify, type ArticleFields } from './article-validation';
+import { duplicateKeyField } from './mongo-errors';
+import { emptyConnection, keysetPage, type CursorCodec, type Filter, type PageArgs } from './pagination';
+import { canDeleteArticle, canUpdateArticle } from './permissions';
+import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
+import { foldCase, isObjectIdHex, normalize } from './text';
+import { FieldErrors } from './user-validation';
+import type { UserService } from './user.service';
+
+export interface ArticleFilter {
+  readonly tag?: string | null | undefined;
+  /** Username of the author. */
+  readonly author?: string | null | undefined;
+  /** Username of a user who favourited the articles. */
+  readonly favoritedBy?: string | null | undefined;
+}
+
+const SLUG_ATTEMPTS = 5;
+
+/** Articles, favourites and tags, per request. */
+export class ArticleService {
+  private readonly byId: DataLoader<string, ArticleRecord | null>;
+  private readonly bySlug: DataLoader<string, ArticleRecord | null>;
+  private readonly favoritesCount: DataLoader<string, number>;
+  private readonly favoritedByViewer: DataLoader<string, boolean> | undefined;
+  private readonly countByAuthor: DataLoader<string, number>;
+  private readonly countFavoritedBy: DataLoader<string, number>;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly viewer: Viewer,
+    private readonly users: UserService,
+    private readonly cursors: CursorCodec,
+  ) {
+    const { Article, Favorite } = deps.models;
+    this.byId = byIdLoader(Article, toArticleRecord, 'articles.byId');
+    this.bySlug = byUniqueKeyLoader(
+      Article,
+      'slug',
+      (doc: ArticleDoc) => doc.slug,
+      toArticleRecord,
+      'articles.bySlug',
+    );
+    this.favoritesCount = countByLoader(Favorite, 'articleId', 'favorites.countByArticle');
+    this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
+    this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
+    if (viewer.kind === 'user') {
+      this.favoritedByViewer = pairExistsLoader(
+        Favorite,
+        'userId',
+        viewer.id,
+        'articleId',
+        'favorites.byViewer',
+      );
+    }
+  }
+
+  getById(id: string): Promise<ArticleRecord | null> {
+    return isObjectIdHex(id) ? this.byId.load(id) : Promise.resolve(null);
+  }
+
+  getBySlug(slug: string): Promise<ArticleRecord | null> {
+    return slug.length > 200 ? Promise.resolve(null) : this.bySlug.load(slug);
+  }
+
+  countFavorites(article: ArticleRecord): Promise<number> {
+    return this.favoritesCount.load(article.id);
+  }
+
+  isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
+    return this.favoritedByViewer?.load(article.id) ?? Promise.resolve(false);
+  }
+
+  canUpdate(article: ArticleRecord): boolean {
+    return canUpdateArticle(this.viewer, article);
+  }
+
+  canDelete(article: ArticleRecord): boolean {
+    return canDeleteArticle(this.viewer, article);
+  }
+
+  /** Articles newest first, optionally by tag, author and/or a user's favourites. */
+  async list(filter: ArticleFilter, page: PageArgs): Promise<Connection<ArticleRecord>> {
+    const query: Filter = {};
+    if (filter.tag != null) query['tagList'] = foldCase(normalize(filter.tag));
+    if (filter.author != null) {
+      const author = await this.users.getByUsername(filter.author);
+      if (!author) return emptyConnection(page, this.cursors, 'article');
+      query['authorId'] = new Types.ObjectId(author.id);
+    }
+    if (filter.favoritedBy != null) {
+      const fan = await this.users.getByUsername(filter.favoritedBy);
+      if (!fan) return emptyConnection(page, this.cursors, 'article');
+      query['_id'] = trusted({ $in: await this.favoriteIds(fan.id) });
+    }
+    return this.page(query, page);
+  }
+
+  /** A user's articles, newest first; counts for many users come from one query. */
+  byAuthor(author: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
+    const count = () => this.countByAuthor.load(author.id);
+    return this.page({ authorId: new Types.ObjectId(author.id) }, page, count);
+  }
+
+  /** The articles a user favourited, newest first. */
+  async favoritedBy(fan: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
+    const count = () => this.countFavoritedBy.load(fan.id);
+    return this.page({ _id: trusted({ $in: await this.favoriteIds(fan.id) }) }, page, count);
+  }
+
+  /** The viewer's feed: articles by the users they follow, newest first. */
+  async feed(userId: string, page: PageArgs): Promise<Connection<ArticleRecord>> {
+    const followees = await this.deps.models.Follow.distinct('followeeId', {
+      followerId: new Types.ObjectId(userId),
+    }).comment('follows.followeeIdsByUser');
+    if (followees.length === 0) return emptyConnection(page, this.cursors, 'article');
+    return this.page({ authorId: trusted({ $in: followees }) }, page);
+  }
+
+  /** The most used tags, most used first (ties by name); at most `limit`. */
+  async popularTags(limit = 100): Promise<string[]> {
+    const rows = await this.deps.models.Article.aggregate<{ _id: string }>([
+      { $unwind: '$tagList' },
+      { $group: { _id: '$tagList', uses: { $sum: 1 } } },
+      { $sort: { uses: -1, _id: 1 } },
+      { $limit: limit },
+    ]).option({ comment: 'articles.tags' });
+    return rows.map((row) => row._id);
+  }
+
+  async create(input: ArticleFields): Promise<ArticleRecord> {
+    const authorId = this.requireUser();
+    const errors = new FieldErrors();
+    const fields = checkArticle(input, errors);
+    if (errors.any) throw new UserInputErrors(errors.errors);
+
+    const base = slugify(fields.title);
+    for (let attempt = 0; attempt < SLUG_ATTEMPTS; attempt += 1) {
+      // The unique index decides collisions; on a clash the slug gets a short random suffix.
+      const slug = attempt === 0 ? base : `${base}-${randomBytes(4).toString('hex').slice(0, 6)}`;
+      try {
+        const doc = await this.deps.models.Article.create({
+          ...fieldsToSet(fields),
+          slug,
+          authorId: new Types.ObjectId(authorId),
+        });
+        return this.remember(toArticleRecord(doc));
+      } catch (error) {
+        if (duplicateKeyField(error) !== 'slug') throw error;
+      }
+    }
+    throw new Error(`could not find a free slug for "${base}"`);
+  }
+
+  /** Changes an article's content; its slug stays, so links keep working. */
+  async update(id: string, input: ArticleFields): Promise<ArticleRecord> {
+    const article = await this.requireArticle(id);
+    if (!this.canUpdate(article)) throw new ForbiddenError('Only the author can edit this article.');
+    const errors = new FieldErrors();
+    const fields = checkArticle(input, errors);
+    if (errors.any) throw new UserInputErrors(errors.errors);
+    const doc = await this.deps.models.Article.findOneAndUpdate(
+      { _id: new Types.ObjectId(id), authorId: new Types.ObjectId(article.authorId) },
+      { $set: fieldsToSet(fields) },
+      { returnDocument: 'after' },
+    )
+      .comment('articles.update')
+      .lean();
+    if (!doc) throw new NotFoundError('Article');
+    return this.remember(toArticleRecord(doc));
+  }
+
+  /** Deletes an article with its comments and favourites. Returns the article as it was. */
+  async delete(id: string): Promise<ArticleRecord> {
+    const article = await this.requireArticle(id);
+    if (!this.canDelete(article)) throw new ForbiddenError('You cannot delete this article.');
+    const { Article, Comment, Favorite } = this.deps.models;
+    const articleId = new Types.ObjectId(id);
+    // The article goes first: from then on nothing can reach its comments or favourites, and a crash before
+    // the cascade ends leaves only unreachable documents.
+    const deleted = await Article.deleteOne({ _id: articleId }).comment('articles.delete');
+    if (deleted.deletedCount === 0) throw new NotFoundError('Article');
+    await Promise.all([
+      Comment.deleteMany({ articleId }).comment('comments.deleteByArticle'),
+      Favorite.deleteMany({ articleId }).comment('favorites.deleteByArticle'),
+    ]);
+    this.byId.clear(id);
+    this.bySlug.clear(article.slug);
+    this.favoritesCount.clear(id).prime(id, 0);
+    this.favoritedByViewer?.clear(id).prime(id, false);
+    return article;
+  }
+
+  /** Idempotent: favouriting twice, even at the same moment, counts once. */
+  async favorite(id: string): Promise<ArticleRecord> {
+    const userId = this.requireUser();
+    const article = await this.requireArticle(id);
+    const key = { userId: new Types.ObjectId(userId), articleId: new Types.ObjectId(id) };
+    try {
+      await this.deps.models.Favorite.updateOne(key, { $setOnInsert: key }, { upsert: true }).comment(
+        'favorites.add',
+      );
+    } catch (error) {
+      // Two concurrent upserts can both try to insert; the unique index lets one win, which is the outcome.
+      if (duplicateKeyField(error) === null) throw error;
+    }
+    this.favoritesCount.clear(id);
+    this.favoritedByViewer?.clear(id).prime(id, true);
+    return article;
+  }
+
+  async unfavorite(id: string): Promise<ArticleRecord> {
+    const userId = this.requireUser();
+    const article = await this.requireArticle(id);
+    await this.deps.models.Favorite.deleteOne({
+      userId: new Types.ObjectId(userId),
+      articleId: new Types.ObjectId(id),
+    }).comment('favorites.remove');
+    this.favoritesCount.clear(id);
+    this.favoritedByViewer?.clear(id).prime(id, false);
+    return article;
+  }
+
+  /** Loads an article a mutation names: a malformed or unknown id is NOT_FOUND. */
+  async requireArticle(id: string): Promise<ArticleRecord> {
+    const article = await this.getById(id);
+    if (!article) throw new NotFoundError('Article');
+    return article;
+  }
+
+  private requireUser(): string {
+    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    return this.viewer.id;
+  }
+
+  private favoriteIds(userId: string): Promise<Types.ObjectId[]> {
+    return this.deps.models.Favorite.distinct('articleId', { userId: new Types.ObjectId(userId) })
+      .comment('favorites.articleIdsByUser')
+      .exec();
+  }
+
+  private page(
+    filter: Filter,
+    page: PageArgs,
+    count?: () => Promise<number>,
+  ): Promise<Connection<ArticleRecord>> {
+    const { Article } = this.deps.models;
+    return keysetPage<ArticleDoc, ArticleRecord>({
+      model: Article,
+      filter,
+      sortField: 'createdAt',
+      kind: 'article',
+      args: page,
+      codec: this.cursors,
+      tag: 'articles.page',
+      toNode: (doc) => this.remember(toArticleRecord(doc)),
+      count: count ?? (() => Article.countDocuments(filter).comment('articles.count').exec()),
+    });
+  }
+
+  /** Makes a record read or written elsewhere visible to this request's loaders. */
+  private remember(article: ArticleRecord): ArticleRecord {
+    this.byId.clear(article.id).prime(article.id, article);
+    this.bySlug.clear(article.slug).prime(article.slug, article);
+    return article;
+  }
+}
+
+/** Built field by field: nothing from an input object reaches the database unchecked. */
+function fieldsToSet(fields: ArticleFields) {
+  return {
+    title: fields.title,
+    description: fields.description,
+    body: fields.body,
+    tagList: [...fields.tagList],
+  };
+}

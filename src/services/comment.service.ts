@@ -1,0 +1,83 @@
+import DataLoader from 'dataloader';
+import { trusted, Types } from 'mongoose';
+import type { Viewer } from '../auth/viewer';
+import type { AppDeps } from '../deps';
+import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
+import { byIdLoader, toObjectId } from '../loaders';
+import type { CommentDoc } from '../models/comment.model';
+import { checkCommentBody } from './article-validation';
+import type { ArticleService } from './article.service';
+import { canDeleteComment } from './permissions';
+import { toCommentRecord, type CommentRecord } from './records';
+import { isObjectIdHex } from './text';
+import { FieldErrors } from './user-validation';
+
+/** Comments on articles, per request. */
+export class CommentService {
+  private readonly byId: DataLoader<string, CommentRecord | null>;
+  /** Every comment of each article, oldest first, with one query for all the articles asked for. */
+  private readonly byArticle: DataLoader<string, CommentRecord[]>;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly viewer: Viewer,
+    private readonly articles: ArticleService,
+  ) {
+    const { Comment } = deps.models;
+    this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
+    this.byArticle = new DataLoader(async (articleIds) => {
+      const docs = (await Comment.find({ articleId: trusted({ $in: articleIds.map(toObjectId) }) })
+        .sort({ createdAt: 1, _id: 1 })
+        .comment('comments.byArticle')
+        .lean()) as CommentDoc[];
+      const grouped = new Map<string, CommentRecord[]>(articleIds.map((id) => [id, []]));
+      for (const doc of docs) {
+        const comment = toCommentRecord(doc);
+        grouped.get(comment.articleId)?.push(comment);
+        this.byId.prime(comment.id, comment);
+      }
+      return articleIds.map((id) => grouped.get(id) ?? []);
+    });
+  }
+
+  forArticle(articleId: string): Promise<CommentRecord[]> {
+    return this.byArticle.load(articleId);
+  }
+
+  async canDelete(comment: CommentRecord): Promise<boolean> {
+    if (this.viewer.kind !== 'user') return false;
+    return canDeleteComment(this.viewer, comment, await this.articles.getById(comment.articleId));
+  }
+
+  async add(articleId: string, body: string): Promise<CommentRecord> {
+    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const article = await this.articles.requireArticle(articleId);
+    const errors = new FieldErrors();
+    const text = checkCommentBody(body, errors);
+    if (errors.any) throw new UserInputErrors(errors.errors);
+    const doc = await this.deps.models.Comment.create({
+      articleId: new Types.ObjectId(article.id),
+      authorId: new Types.ObjectId(this.viewer.id),
+      body: text,
+    });
+    const comment = toCommentRecord(doc);
+    this.byId.prime(comment.id, comment);
+    this.byArticle.clear(article.id);
+    return comment;
+  }
+
+  /** Deletes a comment; returns it as it was. */
+  async delete(id: string): Promise<CommentRecord> {
+    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const comment = isObjectIdHex(id) ? await this.byId.load(id) : null;
+    if (!comment) throw new NotFoundError('Comment');
+    if (!(await this.canDelete(comment))) throw new ForbiddenError('You cannot delete this comment.');
+    const result = await this.deps.models.Comment.deleteOne({ _id: new Types.ObjectId(id) }).comment(
+      'comments.delete',
+    );
+    if (result.deletedCount === 0) throw new NotFoundError('Comment');
+    this.byId.clear(id);
+    this.byArticle.clear(comment.articleId);
+    return comment;
+  }
+}

@@ -1,0 +1,98 @@
+import type DataLoader from 'dataloader';
+import { Types } from 'mongoose';
+import type { Viewer } from '../auth/viewer';
+import type { AppDeps } from '../deps';
+import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
+import { countByLoader, pairExistsLoader } from '../loaders';
+import type { FollowDoc } from '../models/follow.model';
+import { duplicateKeyField } from './mongo-errors';
+import { keysetPage, type CursorCodec, type PageArgs } from './pagination';
+import type { Connection, UserRecord } from './records';
+import type { UserService } from './user.service';
+
+/** Who follows whom, per request. */
+export class FollowService {
+  private readonly followersCount: DataLoader<string, number>;
+  private readonly followedByViewer: DataLoader<string, boolean> | undefined;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly viewer: Viewer,
+    private readonly users: UserService,
+    private readonly cursors: CursorCodec,
+  ) {
+    const { Follow } = deps.models;
+    this.followersCount = countByLoader(Follow, 'followeeId', 'follows.countByFollowee');
+    if (viewer.kind === 'user') {
+      this.followedByViewer = pairExistsLoader(
+        Follow,
+        'followerId',
+        viewer.id,
+        'followeeId',
+        'follows.byViewer',
+      );
+    }
+  }
+
+  isFollowedByViewer(user: UserRecord): Promise<boolean> {
+    return this.followedByViewer?.load(user.id) ?? Promise.resolve(false);
+  }
+
+  /** A user's followers, most recent first. */
+  followers(user: UserRecord, page: PageArgs): Promise<Connection<UserRecord>> {
+    const { Follow } = this.deps.models;
+    const followeeId = new Types.ObjectId(user.id);
+    return keysetPage<FollowDoc, UserRecord>({
+      model: Follow,
+      filter: { followeeId },
+      sortField: 'createdAt',
+      kind: 'follower',
+      args: page,
+      codec: this.cursors,
+      tag: 'follows.page',
+      toNode: async (doc) => {
+        const follower = await this.users.getById(doc.followerId.toHexString());
+        // Follows are removed with their users; a follow without one is a broken invariant.
+        if (!follower) throw new Error(`follow ${doc._id.toHexString()} names a missing user`);
+        return follower;
+      },
+      count: () => this.followersCount.load(user.id),
+    });
+  }
+
+  /** Idempotent: following twice, even at the same moment, follows once. */
+  async follow(userId: string): Promise<UserRecord> {
+    const { followerId, followee } = await this.target(userId);
+    const key = { followerId: new Types.ObjectId(followerId), followeeId: new Types.ObjectId(followee.id) };
+    try {
+      await this.deps.models.Follow.updateOne(key, { $setOnInsert: key }, { upsert: true }).comment(
+        'follows.add',
+      );
+    } catch (error) {
+      // Concurrent upserts may both try to insert; the unique index lets exactly one win.
+      if (duplicateKeyField(error) === null) throw error;
+    }
+    this.followersCount.clear(followee.id);
+    this.followedByViewer?.clear(followee.id).prime(followee.id, true);
+    return followee;
+  }
+
+  async unfollow(userId: string): Promise<UserRecord> {
+    const { followerId, followee } = await this.target(userId);
+    await this.deps.models.Follow.deleteOne({
+      followerId: new Types.ObjectId(followerId),
+      followeeId: new Types.ObjectId(followee.id),
+    }).comment('follows.remove');
+    this.followersCount.clear(followee.id);
+    this.followedByViewer?.clear(followee.id).prime(followee.id, false);
+    return followee;
+  }
+
+  private async target(userId: string): Promise<{ followerId: string; followee: UserRecord }> {
+    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const followee = await this.users.getById(userId);
+    if (!followee) throw new NotFoundError('User');
+    if (followee.id === this.viewer.id) throw new BadUserInputError('You cannot follow yourself.', 'id');
+    return { followerId: this.viewer.id, followee };
+  }
+}

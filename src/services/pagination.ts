@@ -1,0 +1,161 @@
+import { timingSafeEqual } from 'node:crypto';
+import { trusted, Types, type Model } from 'mongoose';
+import { hmac } from '../auth/tokens';
+import { BadUserInputError } from '../errors';
+import type { Connection } from './records';
+
+/** A MongoDB filter built by a service; operator objects in it are wrapped in `trusted()`. */
+export type Filter = Record<string, unknown>;
+
+export interface PageArgs {
+  readonly first?: number | null | undefined;
+  readonly after?: string | null | undefined;
+  readonly last?: number | null | undefined;
+  readonly before?: string | null | undefined;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+interface Position {
+  readonly at: Date;
+  readonly id: Types.ObjectId;
+}
+
+/**
+ * Opaque, tamper-evident cursors: a position (time, id) and the kind of list it came from, signed with a key
+ * derived from the token secret. A forged cursor, or one from another kind of list, is refused rather than
+ * answered with a wrong page.
+ */
+export class CursorCodec {
+  constructor(private readonly key: Buffer) {}
+
+  encode(kind: string, at: Date, id: string): string {
+    const payload = Buffer.from(`${kind}:${at.getTime()}:${id}`).toString('base64url');
+    return `${payload}.${this.sign(payload)}`;
+  }
+
+  decode(kind: string, cursor: string, argument: string): Position {
+    const invalid = new BadUserInputError(`The \`${argument}\` cursor is not valid for this list.`, argument);
+    const [payload, signature, extra] = cursor.split('.');
+    if (!payload || !signature || extra !== undefined || cursor.length > 200) throw invalid;
+    const expected = Buffer.from(this.sign(payload));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid;
+    const match = /^([a-z]+):(\d{1,15}):([0-9a-f]{24})$/.exec(Buffer.from(payload, 'base64url').toString());
+    if (!match || match[1] !== kind) throw invalid;
+    return { at: new Date(Number(match[2])), id: new Types.ObjectId(match[3]) };
+  }
+
+  private sign(payload: string): string {
+    return hmac(this.key, payload).slice(0, 27);
+  }
+}
+
+/** Checks the paging arguments and decodes the cursors; every list, even an empty one, goes through it. */
+export function readPage(
+  args: PageArgs,
+  codec: CursorCodec,
+  kind: string,
+): { backward: boolean; size: number; after: Position | undefined; before: Position | undefined } {
+  for (const name of ['first', 'last'] as const) {
+    const value = args[name];
+    if (value == null) continue;
+    if (!Number.isInteger(value) || value < 0 || value > MAX_PAGE_SIZE) {
+      throw new BadUserInputError(`\`${name}\` must be between 0 and ${MAX_PAGE_SIZE}.`, name);
+    }
+  }
+  if (args.first != null && args.last != null) {
+    throw new BadUserInputError('Pass `first` or `last`, not both.', 'last');
+  }
+  const backward = args.last != null || (args.first == null && args.before != null);
+  return {
+    backward,
+    size: (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE,
+    after: args.after == null ? undefined : codec.decode(kind, args.after, 'after'),
+    before: args.before == null ? undefined : codec.decode(kind, args.before, 'before'),
+  };
+}
+
+export interface KeysetOptions<TDoc, TNode> {
+  readonly model: Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly filter: Filter;
+  /** The date field that orders the list, newest first; ties are broken by `_id`. */
+  readonly sortField: string;
+  /** The kind of list, bound into its cursors. */
+  readonly kind: string;
+  readonly args: PageArgs;
+  readonly codec: CursorCodec;
+  /** Query tag for round-trip counting. */
+  readonly tag: string;
+  readonly toNode: (doc: TDoc) => TNode | Promise<TNode>;
+  readonly count: () => Promise<number>;
+}
+
+/**
+ * Keyset pagination, newest first with ties broken by id, forwards (`first`/`after`) and backwards
+ * (`last`/`before`). Positions, not offsets, so paging while items arrive never repeats or skips one.
+ * One query per page: it reads one item more than asked to know whether the list goes on.
+ */
+export async function keysetPage<TDoc extends { _id: Types.ObjectId }, TNode>(
+  options: KeysetOptions<TDoc, TNode>,
+): Promise<Connection<TNode>> {
+  const { args, codec, kind, sortField } = options;
+  const { backward, size, after, before } = readPage(args, codec, kind);
+  const bounds: Filter[] = [];
+  // Range on the sort field (index bounds) plus an exclusion of the tie at the cursor's own time.
+  if (after) {
+    const { at, id } = after;
+    bounds.push({
+      [sortField]: trusted({ $lte: at }),
+      $nor: [{ [sortField]: at, _id: trusted({ $gte: id }) }],
+    });
+  }
+  if (before) {
+    const { at, id } = before;
+    bounds.push({
+      [sortField]: trusted({ $gte: at }),
+      $nor: [{ [sortField]: at, _id: trusted({ $lte: id }) }],
+    });
+  }
+  const filter = bounds.length > 0 ? { $and: [options.filter, ...bounds] } : options.filter;
+  const direction = backward ? 1 : -1;
+
+  const docs = (await options.model
+    .find(filter)
+    .sort({ [sortField]: direction, _id: direction })
+    .limit(size + 1)
+    .comment(options.tag)
+    .lean()) as unknown as TDoc[];
+  const hasMore = docs.length > size;
+  const page = docs.slice(0, size);
+  if (backward) page.reverse();
+
+  const edges = await Promise.all(
+    page.map(async (doc) => ({
+      cursor: codec.encode(kind, (doc as unknown as Record<string, Date>)[sortField]!, doc._id.toHexString()),
+      node: await options.toNode(doc),
+    })),
+  );
+  return {
+    edges,
+    pageInfo: {
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+      // Across a cursor there is always the item it named (or its former place); the far side is measured.
+      hasNextPage: backward ? args.before != null : hasMore,
+      hasPreviousPage: backward ? hasMore : args.after != null,
+    },
+    totalCount: options.count,
+  };
+}
+
+/** An empty page, for lists whose filter names something that does not exist; the arguments still count. */
+export function emptyConnection<T>(args: PageArgs, codec: CursorCodec, kind: string): Connection<T> {
+  readPage(args, codec, kind);
+  return {
+    edges: [],
+    pageInfo: { startCursor: null, endCursor: null, hasNextPage: false, hasPreviousPage: false },
+    totalCount: () => Promise.resolve(0),
+  };
+}

@@ -1,0 +1,27 @@
+import { hasRole, type Viewer } from '../auth/viewer';
+import type { ArticleRecord, CommentRecord } from './records';
+
+/**
+ * Who may change what, in one place. Services enforce these rules and the `viewerCan…` hints show them, so
+ * the hints can never promise what a mutation would refuse.
+ */
+
+/** Only the author edits an article. */
+export function canUpdateArticle(viewer: Viewer, article: ArticleRecord): boolean {
+  return viewer.kind === 'user' && viewer.id === article.authorId;
+}
+
+/** The author, moderators and admins delete an article. */
+export function canDeleteArticle(viewer: Viewer, article: ArticleRecord): boolean {
+  return canUpdateArticle(viewer, article) || hasRole(viewer, 'moderator');
+}
+
+/** The comment's author, the article's author, moderators and admins delete a comment. */
+export function canDeleteComment(
+  viewer: Viewer,
+  comment: CommentRecord,
+  article: ArticleRecord | null,
+): boolean {
+  if (viewer.kind !== 'user') return false;
+  return viewer.id === comment.authorId || viewer.id === article?.authorId || hasRole(viewer, 'moderator');
+}
