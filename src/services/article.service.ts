@@ -4,11 +4,19 @@ import { trusted, Types } from 'mongoose';
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
-import { byIdLoader, byUniqueKeyLoader, countByLoader, pairExistsLoader } from '../loaders';
+import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, toObjectId } from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { checkArticle, slugify, type ArticleFields } from './article-validation';
 import { duplicateKeyField } from './mongo-errors';
-import { emptyConnection, keysetPage, type CursorCodec, type Filter, type PageArgs } from './pagination';
+import {
+  emptyConnection,
+  keysetPage,
+  pageLoader,
+  type CursorCodec,
+  type Filter,
+  type PageArgs,
+  type PageQuery,
+} from './pagination';
 import { canDeleteArticle, canUpdateArticle } from './permissions';
 import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
 import { foldCase, isObjectIdHex, normalize } from './text';
@@ -29,10 +37,12 @@ const SLUG_ATTEMPTS = 5;
 export class ArticleService {
   private readonly byId: DataLoader<string, ArticleRecord | null>;
   private readonly bySlug: DataLoader<string, ArticleRecord | null>;
-  private readonly favoritesCount: DataLoader<string, number>;
-  private readonly favoritedByViewer: DataLoader<string, boolean> | undefined;
+  /** Favourite count and the viewer's own favourite of each article, both from one grouped query. */
+  private readonly favoriteStats: DataLoader<string, { count: number; byViewer: boolean }>;
   private readonly countByAuthor: DataLoader<string, number>;
   private readonly countFavoritedBy: DataLoader<string, number>;
+  private readonly favoriteIdsByUser: DataLoader<string, Types.ObjectId[]>;
+  private readonly pages: DataLoader<PageQuery, ArticleDoc[]>;
 
   constructor(
     private readonly deps: AppDeps,
@@ -48,19 +58,37 @@ export class ArticleService {
       (doc: ArticleDoc) => doc.slug,
       toArticleRecord,
       'articles.bySlug',
+      (article) => this.byId.prime(article.id, article),
     );
-    this.favoritesCount = countByLoader(Favorite, 'articleId', 'favorites.countByArticle');
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
-    if (viewer.kind === 'user') {
-      this.favoritedByViewer = pairExistsLoader(
-        Favorite,
-        'userId',
-        viewer.id,
-        'articleId',
-        'favorites.byViewer',
-      );
-    }
+    this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
+    const viewerId = viewer.kind === 'user' ? new Types.ObjectId(viewer.id) : null;
+    this.favoriteStats = batchLoader(async (articleIds) => {
+      const rows = await Favorite.aggregate<{ _id: Types.ObjectId; count: number; byViewer: boolean }>([
+        { $match: { articleId: { $in: articleIds.map(toObjectId) } } },
+        {
+          $group: {
+            _id: '$articleId',
+            count: { $sum: 1 },
+            byViewer: { $max: viewerId ? { $eq: ['$userId', viewerId] } : false },
+          },
+        },
+      ]).option({ comment: 'favorites.stats' });
+      const stats = new Map(rows.map((row) => [row._id.toHexString(), row]));
+      return articleIds.map((id) => {
+        const row = stats.get(id);
+        return { count: row?.count ?? 0, byViewer: row?.byViewer === true };
+      });
+    });
+    this.favoriteIdsByUser = batchLoader(async (userIds) => {
+      const rows = await Favorite.aggregate<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>([
+        { $match: { userId: { $in: userIds.map(toObjectId) } } },
+        { $group: { _id: '$userId', ids: { $push: '$articleId' } } },
+      ]).option({ comment: 'favorites.articleIdsByUser' });
+      const byUser = new Map(rows.map((row) => [row._id.toHexString(), row.ids]));
+      return userIds.map((id) => byUser.get(id) ?? []);
+    });
   }
 
   getById(id: string): Promise<ArticleRecord | null> {
@@ -71,12 +99,13 @@ export class ArticleService {
     return slug.length > 200 ? Promise.resolve(null) : this.bySlug.load(slug);
   }
 
-  countFavorites(article: ArticleRecord): Promise<number> {
-    return this.favoritesCount.load(article.id);
+  async countFavorites(article: ArticleRecord): Promise<number> {
+    return (await this.favoriteStats.load(article.id)).count;
   }
 
-  isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
-    return this.favoritedByViewer?.load(article.id) ?? Promise.resolve(false);
+  async isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
+    if (this.viewer.kind !== 'user') return false;
+    return (await this.favoriteStats.load(article.id)).byViewer;
   }
 
   canUpdate(article: ArticleRecord): boolean {
@@ -194,8 +223,7 @@ export class ArticleService {
     ]);
     this.byId.clear(id);
     this.bySlug.clear(article.slug);
-    this.favoritesCount.clear(id).prime(id, 0);
-    this.favoritedByViewer?.clear(id).prime(id, false);
+    this.favoriteStats.clear(id).prime(id, { count: 0, byViewer: false });
     return article;
   }
 
@@ -212,8 +240,7 @@ export class ArticleService {
       // Two concurrent upserts can both try to insert; the unique index lets one win, which is the outcome.
       if (duplicateKeyField(error) === null) throw error;
     }
-    this.favoritesCount.clear(id);
-    this.favoritedByViewer?.clear(id).prime(id, true);
+    this.favoriteStats.clear(id);
     return article;
   }
 
@@ -224,8 +251,7 @@ export class ArticleService {
       userId: new Types.ObjectId(userId),
       articleId: new Types.ObjectId(id),
     }).comment('favorites.remove');
-    this.favoritesCount.clear(id);
-    this.favoritedByViewer?.clear(id).prime(id, false);
+    this.favoriteStats.clear(id);
     return article;
   }
 
@@ -242,9 +268,7 @@ export class ArticleService {
   }
 
   private favoriteIds(userId: string): Promise<Types.ObjectId[]> {
-    return this.deps.models.Favorite.distinct('articleId', { userId: new Types.ObjectId(userId) })
-      .comment('favorites.articleIdsByUser')
-      .exec();
+    return this.favoriteIdsByUser.load(userId);
   }
 
   private page(
@@ -254,13 +278,12 @@ export class ArticleService {
   ): Promise<Connection<ArticleRecord>> {
     const { Article } = this.deps.models;
     return keysetPage<ArticleDoc, ArticleRecord>({
-      model: Article,
+      pages: this.pages,
       filter,
       sortField: 'createdAt',
       kind: 'article',
       args: page,
       codec: this.cursors,
-      tag: 'articles.page',
       toNode: (doc) => this.remember(toArticleRecord(doc)),
       count: count ?? (() => Article.countDocuments(filter).comment('articles.count').exec()),
     });

@@ -1,14 +1,15 @@
-import DataLoader from 'dataloader';
-import { trusted, Types } from 'mongoose';
+import type DataLoader from 'dataloader';
+import { Types } from 'mongoose';
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
-import { byIdLoader, toObjectId } from '../loaders';
+import { batchLoader, byIdLoader, toObjectId } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
 import { checkCommentBody } from './article-validation';
 import type { ArticleService } from './article.service';
 import { canDeleteComment } from './permissions';
-import { toCommentRecord, type CommentRecord } from './records';
+import { toCommentRecord, toUserRecord, type CommentRecord, type UserDocLike } from './records';
+import type { UserService } from './user.service';
 import { isObjectIdHex } from './text';
 import { FieldErrors } from './user-validation';
 
@@ -22,16 +23,21 @@ export class CommentService {
     private readonly deps: AppDeps,
     private readonly viewer: Viewer,
     private readonly articles: ArticleService,
+    users: UserService,
   ) {
     const { Comment } = deps.models;
     this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
-    this.byArticle = new DataLoader(async (articleIds) => {
-      const docs = (await Comment.find({ articleId: trusted({ $in: articleIds.map(toObjectId) }) })
-        .sort({ createdAt: 1, _id: 1 })
-        .comment('comments.byArticle')
-        .lean()) as CommentDoc[];
+    this.byArticle = batchLoader(async (articleIds) => {
+      // Comment pages always show their authors: they come with the comments, in the same round trip.
+      const docs = await Comment.aggregate<CommentDoc & { author: UserDocLike[] }>([
+        { $match: { articleId: { $in: articleIds.map(toObjectId) } } },
+        { $sort: { createdAt: 1, _id: 1 } },
+        { $lookup: { from: 'users', localField: 'authorId', foreignField: '_id', as: 'author' } },
+        { $project: { 'author.passwordHash': 0 } },
+      ]).option({ comment: 'comments.byArticle' });
       const grouped = new Map<string, CommentRecord[]>(articleIds.map((id) => [id, []]));
       for (const doc of docs) {
+        if (doc.author[0]) users.prime(toUserRecord(doc.author[0]));
         const comment = toCommentRecord(doc);
         grouped.get(comment.articleId)?.push(comment);
         this.byId.prime(comment.id, comment);

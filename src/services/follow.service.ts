@@ -6,7 +6,7 @@ import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../error
 import { countByLoader, pairExistsLoader } from '../loaders';
 import type { FollowDoc } from '../models/follow.model';
 import { duplicateKeyField } from './mongo-errors';
-import { keysetPage, type CursorCodec, type PageArgs } from './pagination';
+import { keysetPage, pageLoader, type CursorCodec, type PageArgs, type PageQuery } from './pagination';
 import type { Connection, UserRecord } from './records';
 import type { UserService } from './user.service';
 
@@ -14,6 +14,7 @@ import type { UserService } from './user.service';
 export class FollowService {
   private readonly followersCount: DataLoader<string, number>;
   private readonly followedByViewer: DataLoader<string, boolean> | undefined;
+  private readonly pages: DataLoader<PageQuery, FollowDoc[]>;
 
   constructor(
     private readonly deps: AppDeps,
@@ -23,6 +24,7 @@ export class FollowService {
   ) {
     const { Follow } = deps.models;
     this.followersCount = countByLoader(Follow, 'followeeId', 'follows.countByFollowee');
+    this.pages = pageLoader<FollowDoc>(Follow, 'follows.page');
     if (viewer.kind === 'user') {
       this.followedByViewer = pairExistsLoader(
         Follow,
@@ -40,16 +42,13 @@ export class FollowService {
 
   /** A user's followers, most recent first. */
   followers(user: UserRecord, page: PageArgs): Promise<Connection<UserRecord>> {
-    const { Follow } = this.deps.models;
-    const followeeId = new Types.ObjectId(user.id);
     return keysetPage<FollowDoc, UserRecord>({
-      model: Follow,
-      filter: { followeeId },
+      pages: this.pages,
+      filter: { followeeId: new Types.ObjectId(user.id) },
       sortField: 'createdAt',
       kind: 'follower',
       args: page,
       codec: this.cursors,
-      tag: 'follows.page',
       toNode: async (doc) => {
         const follower = await this.users.getById(doc.followerId.toHexString());
         // Follows are removed with their users; a follow without one is a broken invariant.

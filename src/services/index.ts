@@ -13,7 +13,7 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
   const users = new UserService(deps, viewer);
   const sessions = new SessionService(deps, viewer, users, request);
   const articles = new ArticleService(deps, viewer, users, cursors);
-  const comments = new CommentService(deps, viewer, articles);
+  const comments = new CommentService(deps, viewer, articles, users);
   const follows = new FollowService(deps, viewer, users, cursors);
   return { users, sessions, articles, comments, follows };
 }

@@ -1,0 +1,126 @@
+import { createTestApp, type TestApp } from '../support/app';
+import { comment, favorite, follow, publish } from '../support/content';
+import { signUp, type SignedUp } from '../support/fixtures';
+
+/**
+ * Round trips are a contract: the pages a RealWorld client shows cost a small constant number of MongoDB
+ * commands, whatever their size. `commands.total` counts every command the operation sent; the session
+ * check of a signed-in request is one of them.
+ */
+
+const SESSION_CHECK = 1;
+const BUDGET = 5;
+
+let app: TestApp;
+let viewer: SignedUp;
+let tag: string;
+
+beforeAll(async () => {
+  app = await createTestApp();
+  viewer = await signUp(app);
+  tag = `rt${Date.now()}`;
+  const authors: SignedUp[] = [];
+  for (let i = 0; i < 6; i += 1) authors.push(await signUp(app));
+  for (let i = 0; i < 30; i += 1) {
+    const author = authors[i % authors.length]!;
+    const article = await publish(app, author, { tagList: [tag, `t${i % 4}`] });
+    if (i % 3 === 0) await favorite(app, viewer, article.id);
+    if (i % 2 === 0) await favorite(app, authors[(i + 1) % authors.length]!, article.id);
+    if (i % 5 === 0) await comment(app, authors[(i + 2) % authors.length]!, article.id);
+  }
+  for (const author of authors.slice(0, 3)) await follow(app, viewer, author);
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const HOME = `query Home($tag: String, $first: Int) {
+  articles(tag: $tag, first: $first) {
+    edges { node {
+      slug title description tagList createdAt favoritesCount viewerHasFavorited
+      author { username image followedByViewer }
+    } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+test.each([5, 20, 30])(
+  'when the home page shows %i articles, then it costs the same few commands',
+  async (first) => {
+    const result = await app.execute(HOME, { as: viewer, variables: { tag, first } });
+    expect(result.errors).toBeUndefined();
+    expect(result.data.articles.edges).toHaveLength(first);
+    expect(result.commands.byTag).toEqual({
+      'auth.session': 1,
+      'articles.page': 1,
+      'users.byId': 1,
+      'follows.byViewer': 1,
+      'favorites.stats': 1,
+    });
+    expect(result.commands.total - SESSION_CHECK).toBe(4);
+    expect(result.commands.total - SESSION_CHECK).toBeLessThanOrEqual(BUDGET);
+  },
+);
+
+test('when anonymous, then the home page skips the per-viewer flags', async () => {
+  const result = await app.execute(HOME, { variables: { tag, first: 20 } });
+  expect(result.errors).toBeUndefined();
+  expect(result.commands.total).toBe(3);
+});
+
+const ARTICLE_PAGE = `query ArticlePage($slug: String!) {
+  article(slug: $slug) {
+    slug title body tagList createdAt favoritesCount viewerHasFavorited viewerCanUpdate viewerCanDelete
+    author { username bio image followedByViewer }
+    comments { id body createdAt viewerCanDelete author { username image } }
+  }
+}`;
+
+test('when the article page shows an article with many comments, then it costs a constant', async () => {
+  const author = await signUp(app);
+  const article = await publish(app, author);
+  const costs: number[] = [];
+  for (const total of [1, 8, 25]) {
+    while ((await app.deps.models.Comment.countDocuments({ articleId: article.id })) < total) {
+      await comment(app, await signUp(app), article.id);
+    }
+    const result = await app.execute(ARTICLE_PAGE, { as: viewer, variables: { slug: article.slug } });
+    expect(result.errors).toBeUndefined();
+    expect(result.data.article.comments).toHaveLength(total);
+    costs.push(result.commands.total - SESSION_CHECK);
+  }
+  expect(new Set(costs).size).toBe(1);
+  // articles.bySlug, users.byId, comments.byArticle (with their authors), favorites.stats, follows.byViewer
+  expect(costs[0]).toBe(5);
+  expect(costs[0]).toBeLessThanOrEqual(BUDGET);
+});
+
+test('when a nested query walks articles, authors and their followers, then the cost does not grow with the page', async () => {
+  const NESTED = `query($tag: String, $first: Int) {
+    articles(tag: $tag, first: $first) { nodes {
+      author { username followedByViewer followers(first: 3) { totalCount } }
+      comments { author { username } }
+      favoritesCount
+    } }
+  }`;
+  const small = await app.execute(NESTED, { as: viewer, variables: { tag, first: 2 } });
+  const large = await app.execute(NESTED, { as: viewer, variables: { tag, first: 30 } });
+  expect(small.errors).toBeUndefined();
+  expect(large.errors).toBeUndefined();
+  expect(large.data.articles.nodes).toHaveLength(30);
+  // Every author's followers page comes from one command, like the totals, flags, comments and users.
+  expect(large.commands.byTag).toEqual(small.commands.byTag);
+  expect(large.commands.total).toBe(small.commands.total);
+});
+
+test('when the feed and the tag list are read, then each costs one or two commands', async () => {
+  const feed = await app.execute(`{ viewer { feed(first: 20) { nodes { slug author { username } } } } }`, {
+    as: viewer,
+  });
+  expect(feed.errors).toBeUndefined();
+  expect(feed.data.viewer.feed.nodes.length).toBeGreaterThan(0);
+  // follows.followeeIdsByUser, articles.page, users.byId
+  expect(feed.commands.total - SESSION_CHECK).toBe(3);
+  const tags = await app.execute(`{ tags }`);
+  expect(tags.commands.total).toBe(1);
+});
