@@ -4,7 +4,8 @@ const articleSchema = new Schema(
   {
     slug: { type: String, required: true },
     title: { type: String, required: true },
-    description: { type: String, required: true },
+    // May be empty: mongoose's `required` would refuse ''.
+    description: { type: String, default: '' },
     body: { type: String, required: true },
     tagList: { type: [String], default: [] },
     authorId: { type: Schema.Types.ObjectId, required: true },
