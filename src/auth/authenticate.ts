@@ -18,6 +18,18 @@ const anonymous = (problem?: TokenProblem): Authentication => ({
   user: undefined,
 });
 
+const USER_PROJECTION = {
+  _id: 0,
+  'user._id': 1,
+  'user.username': 1,
+  'user.email': 1,
+  'user.bio': 1,
+  'user.image': 1,
+  'user.role': 1,
+  'user.createdAt': 1,
+  'user.updatedAt': 1,
+} as const satisfies Record<`user.${keyof UserDocLike}`, 1> & { _id: 0 };
+
 const SCHEME = /^(?:Bearer|Token)[ ]+([A-Za-z0-9._~+/=-]+)$/i;
 
 /**
@@ -43,7 +55,9 @@ export async function authenticate(deps: AppDeps, header: string | undefined): P
     },
     { $limit: 1 },
     { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
-    { $project: { 'user.passwordHash': 0 } },
+    // An allow-list: the password hash (and any secret a user document gains later) never leaves the
+    // database on this path, nor do the session's refresh-token hashes, read on every request.
+    { $project: USER_PROJECTION },
   ]).option({ comment: 'auth.session' });
   const userDoc = row?.user[0];
   if (!userDoc) return anonymous('SESSION_ENDED');

@@ -91,3 +91,12 @@ test('when the password is an empty string, then it is the usual UserError, not 
   expect(result.errors).toBeUndefined();
   expect(result.data.signInUser.errors).toEqual([{ message: 'Email or password is invalid.', path: null }]);
 });
+
+test('when a signed-in user makes requests, then their stored account is untouched and signs in again', async () => {
+  const alice = await signUp(app);
+  const before = await app.deps.models.User.findById(alice.id).lean();
+  expect(await viewerIdOf(app, alice.token)).toBe(alice.id);
+
+  expect(await app.deps.models.User.findById(alice.id).lean()).toEqual(before);
+  expect((await signIn(app, alice)).data.signInUser.errors).toEqual([]);
+});
