@@ -1,0 +1,180 @@
+// Turns the per-window samples into the figures BENCHMARKS.md shows: ratios to the bare server of the same
+// round (so that machine speed and noise between runs cancel), as median and min–max over rounds.
+import fs from 'node:fs';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export const LABELS = {
+  bare: 'bare node:http (W0, ceiling)',
+  atrium: 'Atrium',
+  'atrium-w2': 'Atrium',
+  apollo: 'Apollo Server 5, standalone',
+  'apollo-express': 'Apollo Server 5 on Express 5',
+  yoga: 'graphql-yoga 5',
+  mercurius: 'mercurius 16',
+  'mercurius-jit': 'mercurius 16, jit: 1',
+  'graphql-js': 'graphql-js on node:http',
+  naive: 'graphql-js, unbatched (naive)',
+};
+const ROW_ORDER = ['bare', 'atrium', 'apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit', 'graphql-js', 'naive'];
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
+// W2 runs Atrium's stack through a launcher that adds the in-memory list; it is the Atrium row.
+const row = (variant) => (variant === 'atrium-w2' ? 'atrium' : variant);
+
+export function summarize(samples) {
+  const bareCpu = new Map();
+  const bareRps = new Map();
+  for (const s of samples) {
+    if (s.variant === 'bare' && s.valid) {
+      bareCpu.set(`${s.workload}/${s.round}`, s.cpuUsPerReq);
+      bareRps.set(`${s.workload}/${s.round}`, s.rps);
+    }
+  }
+  const groups = new Map();
+  for (const s of samples) {
+    const key = `${s.workload}/${row(s.variant)}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(s);
+  }
+  const summary = {};
+  for (const [key, list] of groups) {
+    const [workload, variant] = key.split('/');
+    const valid = list.filter((s) => s.valid && bareCpu.has(`${s.workload}/${s.round}`));
+    const cpuRatios = valid.map((s) => bareCpu.get(`${s.workload}/${s.round}`) / s.cpuUsPerReq);
+    const rpsRatios = valid.map((s) => s.rps / bareRps.get(`${s.workload}/${s.round}`));
+    summary[workload] ??= {};
+    summary[workload][variant] = {
+      rounds: valid.length,
+      invalidRounds: list.length - valid.length,
+      problems: list.filter((s) => !s.valid).map((s) => s.problem),
+      cpuRatio: { median: median(cpuRatios), min: Math.min(...cpuRatios), max: Math.max(...cpuRatios) },
+      rpsRatio: { median: median(rpsRatios), min: Math.min(...rpsRatios), max: Math.max(...rpsRatios) },
+      cpuUsPerReq: median(valid.map((s) => s.cpuUsPerReq)),
+      mongoCpuUsPerReq: median(valid.map((s) => s.mongoCpuUsPerReq)),
+      rps: median(valid.map((s) => s.rps)),
+      p50Ms: median(valid.map((s) => s.p50Us)) / 1000,
+      p99Ms: median(valid.map((s) => s.p99Us)) / 1000,
+      p50SingleMs: median(valid.map((s) => s.p50SingleUs)) / 1000,
+    };
+  }
+  return summary;
+}
+
+const f = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
+const range = (r, digits = 2) =>
+  Number.isFinite(r.median) ? `${f(r.median, digits)} (${f(r.min, digits)}–${f(r.max, digits)})` : '–';
+
+function table(summary, header, cell) {
+  const rows = ROW_ORDER.filter((v) => WORKLOADS.some((w) => summary[w]?.[v]));
+  const lines = [`| ${header} | ${WORKLOADS.join(' | ')} |`, `|---|${WORKLOADS.map(() => '---:').join('|')}|`];
+  for (const v of rows) {
+    lines.push(`| ${LABELS[v]} | ${WORKLOADS.map((w) => (summary[w]?.[v] ? cell(summary[w][v], w, v) : '')).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+export function targets(summary, meta) {
+  const get = (w, v) => summary[w]?.[v];
+  const cpu = (w, v) => get(w, v)?.cpuRatio.median;
+  const out = [];
+  const check = (label, ok, detail) => out.push(`- ${ok ? 'met' : '**not met**'}: ${label} (${detail})`);
+  check('W1 CPU ratio >= 0.30', cpu('W1', 'atrium') >= 0.3, f(cpu('W1', 'atrium')));
+  check('W2 CPU ratio >= 0.15', cpu('W2', 'atrium') >= 0.15, f(cpu('W2', 'atrium')));
+  check('W1 p50 at 1 connection <= 0.10 ms', get('W1', 'atrium')?.p50SingleMs <= 0.1, `${f(get('W1', 'atrium')?.p50SingleMs, 3)} ms`);
+  check('W2 p50 at 1 connection <= 0.3 ms', get('W2', 'atrium')?.p50SingleMs <= 0.3, `${f(get('W2', 'atrium')?.p50SingleMs, 3)} ms`);
+  for (const w of ['W1', 'W2', 'W3', 'W4', 'W5']) {
+    const defaults = ['apollo', 'apollo-express', 'yoga', 'mercurius', 'graphql-js'].filter((v) => get(w, v));
+    const behind = defaults.filter((v) => !(cpu(w, 'atrium') > cpu(w, v)));
+    check(
+      `${w} ahead of every default-configured peer on CPU per request`,
+      get(w, 'atrium') && behind.length === 0,
+      behind.length ? `behind ${behind.map((v) => `${LABELS[v]} ${f(cpu(w, v))}`).join(', ')}; Atrium ${f(cpu(w, 'atrium'))}` : `Atrium ${f(cpu(w, 'atrium'))}`,
+    );
+  }
+  for (const w of ['W1', 'W2']) {
+    const r = cpu(w, 'atrium') / cpu(w, 'mercurius-jit');
+    check(`${w} within 2x of mercurius+JIT`, r >= 0.5, `Atrium at ${f(r)} of its CPU efficiency`);
+  }
+  const w3 = get('W3', 'atrium')?.rps / get('W3', 'naive')?.rps;
+  check('W3 at least 5x the throughput of the naive variant', w3 >= 5, `${f(w3, 1)}x`);
+  const w6 = get('W6', 'atrium');
+  if (w6) {
+    const share = 1 - meta.bcryptAloneMs / (w6.cpuUsPerReq / 1000);
+    check('W6 non-bcrypt work <= 10% of a sign-in', share <= 0.1, `${f(share * 100, 1)}%: ${f(w6.cpuUsPerReq / 1000, 1)} ms CPU per sign-in, bcrypt alone ${f(meta.bcryptAloneMs, 1)} ms`);
+  }
+  return out.join('\n');
+}
+
+export function renderMarkdown(summary, commands, meta) {
+  const kind = meta.quick ? `quick run (${meta.rounds} round, short windows: indicative only)` : `full run, ${meta.rounds} rounds`;
+  const cmdRows = ROW_ORDER.filter((v) => ['W3', 'W4', 'W5', 'W6'].some((w) => commands[w]?.[v] !== undefined));
+  const cmdTable = [
+    '| server | W3 | W4 | W5 | W6 |',
+    '|---|---:|---:|---:|---:|',
+    ...cmdRows.map((v) => `| ${LABELS[v]} | ${['W3', 'W4', 'W5', 'W6'].map((w) => f(commands[w]?.[v], 1)).join(' | ')} |`),
+  ].join('\n');
+  const problems = [];
+  for (const w of WORKLOADS) {
+    for (const [v, s] of Object.entries(summary[w] ?? {})) {
+      if (s.invalidRounds) problems.push(`- ${w} ${LABELS[v]}: ${s.invalidRounds} window(s) discarded: ${s.problems[0]}`);
+    }
+  }
+  for (const [k, why] of Object.entries(meta.failedProbes)) problems.push(`- ${k}: not measured, wrong response: ${why}`);
+
+  return `### Results: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${kind}
+
+Commit ${meta.commit}; Node ${meta.node}; ${meta.cpuCount} × ${meta.cpus}; ${meta.wrk}; ${meta.mongod}; bcrypt cost ${meta.bcryptRounds}.
+Windows (s): warm-up ${meta.windows.warm}, measured ${meta.windows.loaded} at ${meta.connections} connections and ${meta.windows.single} at 1 (W6: ${meta.windows.slowLoaded} / ${meta.windows.slowSingle} at ${meta.signInConnections} and 1). Run time ${Math.round(meta.durationSeconds / 60)} min.
+
+**Server CPU per request, as a ratio to the bare server** (bare CPU/req ÷ server CPU/req; 1.00 is the ceiling, higher is better), median (min–max) over rounds:
+
+${table(summary, 'server', (s) => range(s.cpuRatio))}
+
+**Throughput at ${meta.connections} connections, as a ratio to the bare server** (W6 at ${meta.signInConnections}), median (min–max):
+
+${table(summary, 'server', (s) => range(s.rpsRatio))}
+
+**p50 latency, ms, at ${meta.connections} connections / at 1 connection** (medians over rounds):
+
+${table(summary, 'server', (s) => `${f(s.p50Ms, 2)} / ${f(s.p50SingleMs, 3)}`)}
+
+**Absolute figures of this run** (req/s at ${meta.connections} connections; server CPU µs per request), for orientation only; compare ratios, not these, across runs:
+
+${table(summary, 'server', (s) => `${f(s.rps, 0)}; ${f(s.cpuUsPerReq, 0)} µs`)}
+
+**MongoDB commands per request** (counted by the database, serverStatus, over 10 requests), and the database's CPU per request in µs (median) beside it for W3–W5:
+
+${cmdTable}
+
+${table(
+  Object.fromEntries(['W3', 'W4', 'W5'].map((w) => [w, summary[w]])),
+  'mongod CPU µs/req',
+  (s) => f(s.mongoCpuUsPerReq, 0),
+)}
+
+bcrypt.compare alone at cost ${meta.bcryptRounds}: ${f(meta.bcryptAloneMs, 1)} ms CPU.
+
+**Targets** (Atrium, medians):
+
+${targets(summary, meta)}
+${problems.length ? `\n**Discarded or unmeasured**:\n\n${problems.join('\n')}\n` : ''}`;
+}
+
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+
+/** Replaces the generated block of BENCHMARKS.md, leaving the hand-written text around it alone. */
+export function updateBenchmarksMd(file, markdown) {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  const next =
+    a >= 0 && b > a
+      ? `${text.slice(0, a + START.length)}\n${markdown}\n${text.slice(b)}`
+      : `${text}\n${START}\n${markdown}\n${END}\n`;
+  fs.writeFileSync(file, next);
+}

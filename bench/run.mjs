@@ -1,0 +1,473 @@
+// npm run bench [-- --quick] [-- --rounds N] [-- --markdown]
+//
+// Measures Atrium against a bare node:http ceiling and against other Node.js GraphQL stacks serving the
+// same schema over the same data, on six workloads (see BENCHMARKS.md). Everything runs on 127.0.0.1:
+// servers pinned to CPU 0, wrk and MongoDB to CPU 1. The primary figure is the server's CPU time per
+// request relative to the bare server's in the same round. Bounded: a fixed number of rounds of fixed
+// windows, then every process it started is stopped.
+import { execFileSync, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startMongod, locateMongod } from './lib/mongod.mjs';
+import { cpuSeconds, freePort, sleep, spawnPinned, stopAll, waitForHttp } from './lib/procs.mjs';
+import { summarize, renderMarkdown, updateBenchmarksMd } from './lib/report.mjs';
+import { runWrk, wrkVersion } from './lib/wrk.mjs';
+import * as W from './lib/workloads.mjs';
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(BENCH, '..');
+const SERVER_CPU = 0;
+const LOAD_CPU = 1;
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const roundsArg = argv.indexOf('--rounds');
+const ROUNDS = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : quick ? 1 : 5;
+const onlyArg = argv.indexOf('--only');
+const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : null;
+// Window lengths in whole seconds (wrk's resolution). A full run of 5 rounds takes about 15 minutes; a
+// quick one about 3, with no warm-up beyond the probes.
+const WINDOWS = quick
+  ? { warm: 0, loaded: 1, single: 1, slowWarm: 0, slowLoaded: 2, slowSingle: 1 }
+  : { warm: 1, loaded: 2, single: 1, slowWarm: 1, slowLoaded: 3, slowSingle: 2 };
+const CONNECTIONS = 50;
+// Sign-in is bcrypt-bound (a few per second per core): fewer connections, so that latency stays inside
+// wrk's timeout, and as many as libuv's default thread pool runs hashes at once.
+const SIGNIN_CONNECTIONS = 4;
+const BCRYPT_ROUNDS = Number(process.env.BCRYPT_ROUNDS ?? 12);
+
+const log = (...args) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+const PEERS = ['apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit', 'graphql-js'];
+const WORKLOADS = {
+  W1: { variants: ['bare', 'atrium', ...PEERS], slow: false },
+  W2: { variants: ['bare', 'atrium-w2', ...PEERS], slow: false },
+  W3: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false },
+  W4: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false },
+  W5: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false },
+  // Every stack spends the same bcrypt time here; one peer is enough to show the stack's share.
+  W6: { variants: ['bare', 'atrium', 'graphql-js'], slow: true },
+};
+
+async function main() {
+  const started = Date.now();
+  ensureTools();
+  const workDir = path.join(BENCH, '.work', new Date().toISOString().replace(/[:.]/g, '-'));
+  fs.mkdirSync(path.join(workDir, 'req'), { recursive: true });
+  log(`work directory ${path.relative(ROOT, workDir)}; ${ROUNDS} round(s)${quick ? ', quick' : ''}`);
+
+  log('building Atrium');
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) log('warning: the build reported errors; measuring the emitted dist as it is');
+
+  const mongod = await startMongod({ binary: locateMongod(ROOT), cpu: LOAD_CPU, workDir });
+  const mongodbUri = mongod.uri('bench');
+  log(`MongoDB on port ${mongod.port}`);
+
+  const tokenSecret = crypto.randomBytes(48).toString('base64');
+  const baseEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME ?? os.homedir(),
+    NODE_ENV: 'production',
+    MONGODB_URI: mongodbUri,
+    TOKEN_SECRET: tokenSecret,
+    LOG_LEVEL: 'warn',
+    BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
+    // Tokens must outlive the run; the sign-in throttle counts failures only, but keep it out of the way.
+    ACCESS_TOKEN_TTL_SECONDS: '86400',
+    SIGNIN_MAX_FAILURES: '1000',
+    ...generousLimits(),
+  };
+
+  await seed(baseEnv, workDir);
+
+  // Servers: all started once, pinned to the server CPU; idle ones cost nothing measurable.
+  const servers = {};
+  const start = async (name, args, env = {}) => {
+    const port = await freePort();
+    const child = spawnPinned(SERVER_CPU, process.execPath, args, {
+      cwd: ROOT,
+      env: { ...baseEnv, ...env, PORT: String(port) },
+      logFile: path.join(workDir, `${name}.log`),
+    });
+    servers[name] = { name, child, port, url: `http://127.0.0.1:${port}/graphql` };
+    return servers[name];
+  };
+  await start('atrium', ['dist/src/main.js']);
+  await start('atrium-w2', ['bench/servers/atrium-w2.mjs']);
+  for (const peer of [...PEERS, 'naive']) await start(peer, ['bench/servers/peer.mjs', peer]);
+  for (const s of Object.values(servers)) await waitForHttp(`http://127.0.0.1:${s.port}/`, s.child);
+  log(`servers up: ${Object.keys(servers).join(', ')}`);
+
+  const { MongoClient } = await import('mongodb');
+  const client = await MongoClient.connect(mongodbUri);
+  const db = client.db();
+
+  // Accounts: the viewer of W3-W5 and the account W6 signs in to, both made through Atrium's API.
+  const password = `bench-${crypto.randomBytes(9).toString('base64url')}`;
+  const benchUser = { username: 'benchreader', email: 'bench.reader@example.com', password };
+  const created = await gql(servers.atrium.url, `mutation($input: CreateUserInput!) {
+    createUser(input: $input) { token errors { message path } } }`, { input: benchUser });
+  if (created.data?.createUser?.errors?.length) throw new Error(`createUser: ${JSON.stringify(created)}`);
+  const viewer = await db.collection('users').findOne({ username: benchUser.username });
+  await giveViewerAHistory(db, viewer._id);
+  const signIn = await gql(servers.atrium.url, W.W6_QUERY, { input: { email: benchUser.email, password } });
+  const token = signIn.data.signInUser.token;
+  const auth = `Token ${token}`;
+
+  const w4Slug = (
+    await db.collection('comments').aggregate([
+      { $group: { _id: '$articleId', n: { $sum: 1 } } },
+      { $sort: { n: -1, _id: 1 } },
+      { $limit: 1 },
+    ]).toArray()
+  )[0]?._id;
+  const w4Article = w4Slug ? await db.collection('articles').findOne({ _id: w4Slug }) : null;
+
+  const requests = {
+    W1: { body: { query: '{ __typename }' } },
+    W2: { body: { query: '{ items { id name email age active score createdAt } }' } },
+    W3: { body: { query: W.W3_QUERY }, auth, ref: await W.referenceW3(db, viewer._id) },
+    W4: {
+      body: { query: W.W4_QUERY, variables: { slug: w4Article?.slug } },
+      auth,
+      ref: w4Article ? await W.referenceW4(db, w4Article.slug, viewer._id) : null,
+    },
+    W5: { body: { query: W.W5_QUERY, variables: { input: W.W5_INPUT } }, auth, ref: benchUser },
+    W6: { body: { query: W.W6_QUERY, variables: { input: { email: benchUser.email, password } } }, ref: benchUser },
+  };
+
+  // Probe every (workload, variant) once: it must be right before it is measured, and its bytes become
+  // the expected response that wrk compares every later response against.
+  const plan = {};
+  const bareDir = path.join(workDir, 'bare');
+  fs.mkdirSync(bareDir);
+  for (const [w, spec] of Object.entries(WORKLOADS)) {
+    if (ONLY && !ONLY.includes(w)) continue;
+    const req = requests[w];
+    const bodyFile = path.join(workDir, 'req', `${w}.json`);
+    fs.writeFileSync(bodyFile, JSON.stringify(req.body));
+    plan[w] = { bodyFile, auth: req.auth, variants: {} };
+    for (const v of spec.variants) {
+      if (v === 'bare') continue;
+      const { status, text } = await post(servers[v].url, req.body, req.auth);
+      try {
+        if (status !== 200) throw new Error(`HTTP ${status}`);
+        const markers = W.verify(w, JSON.parse(text), req.ref);
+        plan[w].variants[v] = check(workDir, w, v, text, markers);
+        if (v === 'atrium' || v === 'atrium-w2') fs.writeFileSync(path.join(bareDir, `${w}.json`), text);
+      } catch (error) {
+        log(`${w} ${v}: wrong response, not measured: ${error.message.split('\n')[0]}\n    ${text.slice(0, 300)}`);
+        plan[w].variants[v] = { failed: error.message.split('\n')[0] };
+      }
+    }
+    if (w === 'W5') await cleanW5(db);
+  }
+  await start('bare', ['bench/servers/bare.mjs'], { BARE_RESPONSES_DIR: bareDir });
+  await waitForHttp(`http://127.0.0.1:${servers.bare.port}/`, servers.bare.child);
+  for (const w of Object.keys(plan)) {
+    const file = path.join(bareDir, `${w}.json`);
+    if (!fs.existsSync(file)) {
+      plan[w].variants.bare = { failed: 'no Atrium response to replay' };
+      continue;
+    }
+    servers.bare.url = `http://127.0.0.1:${servers.bare.port}/${w}`;
+    plan[w].variants.bare = { ...check(workDir, w, 'bare', fs.readFileSync(file, 'utf8'), null), path: `/${w}` };
+  }
+
+  // MongoDB commands per request, counted by the server itself (serverStatus), 10 requests each.
+  const commands = {};
+  for (const w of ['W3', 'W4', 'W5', 'W6']) {
+    if (!plan[w]) continue;
+    commands[w] = {};
+    for (const [v, p] of Object.entries(plan[w].variants)) {
+      if (v === 'bare' || p.failed) continue;
+      commands[w][v] = await countCommands(db, servers[v].url, requests[w], 10);
+    }
+    if (w === 'W5') await cleanW5(db);
+  }
+  log('MongoDB commands per request', JSON.stringify(commands));
+
+  const bcryptAlone = measureBcrypt();
+  log(`bcrypt.compare alone at cost ${BCRYPT_ROUNDS}: ${(bcryptAlone * 1000).toFixed(1)} ms CPU`);
+
+  // The rounds. Within each, every workload, with its variants in an order rotated by the round.
+  const samples = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [w, spec] of Object.entries(WORKLOADS)) {
+      if (!plan[w]) continue;
+      const variants = spec.variants.filter((v) => !plan[w].variants[v].failed);
+      const order = variants.map((_, i) => variants[(i + round) % variants.length]);
+      for (const v of order) {
+        const sample = await measure({ w, v, round, spec, plan, servers, mongod, db });
+        samples.push(sample);
+        log(
+          `round ${round + 1}/${ROUNDS} ${w} ${v.padEnd(14)} ${String(Math.round(sample.rps)).padStart(6)} req/s`,
+          `cpu ${sample.cpuUsPerReq.toFixed(1)} µs/req  p50 ${(sample.p50Us / 1000).toFixed(2)} ms` +
+            `  p50@1 ${(sample.p50SingleUs / 1000).toFixed(3)} ms${sample.valid ? '' : `  INVALID: ${sample.problem}`}`,
+        );
+      }
+    }
+  }
+
+  const meta = {
+    date: new Date().toISOString(),
+    quick,
+    rounds: ROUNDS,
+    windows: WINDOWS,
+    connections: CONNECTIONS,
+    signInConnections: SIGNIN_CONNECTIONS,
+    bcryptRounds: BCRYPT_ROUNDS,
+    node: process.version,
+    cpus: os.cpus().map((c) => c.model)[0],
+    cpuCount: os.cpus().length,
+    wrk: await wrkVersion(),
+    mongod: execFileSync(locateMongod(ROOT), ['--version']).toString().split('\n')[0],
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(),
+    versions: versions(),
+    failedProbes: Object.fromEntries(
+      Object.entries(plan).flatMap(([w, p]) =>
+        Object.entries(p.variants).filter(([, x]) => x.failed).map(([v, x]) => [`${w} ${v}`, x.failed]),
+      ),
+    ),
+    bcryptAloneMs: bcryptAlone * 1000,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const summary = summarize(samples, commands, meta);
+  const resultsDir = path.join(BENCH, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const resultFile = path.join(resultsDir, `${meta.date.slice(0, 19).replace(/:/g, '-')}${quick ? '-quick' : ''}.json`);
+  fs.writeFileSync(resultFile, `${JSON.stringify({ meta, summary, commands, samples }, null, 2)}\n`);
+  const markdown = renderMarkdown(summary, commands, meta);
+  console.log(`\n${markdown}`);
+  log(`results in ${path.relative(ROOT, resultFile)}`);
+  if (!quick || argv.includes('--markdown')) {
+    updateBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), markdown);
+    log('BENCHMARKS.md updated');
+  }
+  await client.close();
+}
+
+/** One (workload, variant) slot of a round: warm-up, then a loaded window and a single-connection window. */
+async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
+  const p = plan[w];
+  const server = servers[v];
+  const url = v === 'bare' ? `http://127.0.0.1:${server.port}${p.variants.bare.path}` : server.url;
+  const common = { cpu: LOAD_CPU, url, bodyFile: p.bodyFile, auth: v === 'bare' ? undefined : p.auth, check: p.variants[v] };
+  const connections = spec.slow ? SIGNIN_CONNECTIONS : CONNECTIONS;
+  const timeoutSeconds = spec.slow ? 30 : 10;
+  const warm = spec.slow ? WINDOWS.slowWarm : WINDOWS.warm;
+  if (warm > 0) await runWrk({ ...common, connections, seconds: warm, timeoutSeconds });
+  const cpu0 = cpuSeconds(server.child.pid);
+  const mcpu0 = cpuSeconds(mongod.child.pid);
+  const loaded = await runWrk({ ...common, connections, seconds: spec.slow ? WINDOWS.slowLoaded : WINDOWS.loaded, timeoutSeconds });
+  const cpu = cpuSeconds(server.child.pid) - cpu0;
+  const mongoCpu = cpuSeconds(mongod.child.pid) - mcpu0;
+  const single = await runWrk({ ...common, connections: 1, seconds: spec.slow ? WINDOWS.slowSingle : WINDOWS.single, timeoutSeconds });
+  if (w === 'W5') await cleanW5(db);
+  const problems = [];
+  for (const [name, r] of [['loaded', loaded], ['single', single]]) {
+    if (r.bad > 0) problems.push(`${name}: ${r.bad} wrong responses, e.g. ${r.sample}`);
+    if (r.socketErrors > 0 || r.timeouts > 0) problems.push(`${name}: ${r.socketErrors} socket errors, ${r.timeouts} timeouts`);
+    if (r.good === 0) problems.push(`${name}: no responses`);
+  }
+  return {
+    workload: w,
+    variant: v,
+    round,
+    requests: loaded.good,
+    rps: loaded.good / (loaded.durationUs / 1e6),
+    cpuSeconds: cpu,
+    cpuUsPerReq: (cpu / Math.max(loaded.good, 1)) * 1e6,
+    mongoCpuUsPerReq: (mongoCpu / Math.max(loaded.good, 1)) * 1e6,
+    p50Us: loaded.p50,
+    p99Us: loaded.p99,
+    p50SingleUs: single.p50,
+    singleRps: single.good / (single.durationUs / 1e6),
+    valid: problems.length === 0,
+    problem: problems.join('; ') || undefined,
+  };
+}
+
+/** The expected-response file (or marker file) wrk checks against, for one variant. */
+function check(workDir, w, v, text, markers) {
+  const file = path.join(workDir, 'req', `${w}.${v}.${markers ? 'contains' : 'expect'}`);
+  if (markers) {
+    fs.writeFileSync(file, `${markers.join('\n')}\n`);
+    return { containsFile: file };
+  }
+  // Extensions may carry figures that change with every request (Atrium's rate-limit budget): then the
+  // data must match byte for byte and whatever follows it is not compared.
+  const { data, extensions } = JSON.parse(text);
+  const prefix = `{"data":${JSON.stringify(data)}`;
+  if (extensions !== undefined && text.startsWith(prefix)) {
+    fs.writeFileSync(file, prefix);
+    return { expectFile: file, prefix: true };
+  }
+  fs.writeFileSync(file, text);
+  return { expectFile: file };
+}
+
+async function post(url, body, auth) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+async function gql(url, query, variables, auth) {
+  const { text } = await post(url, { query, variables }, auth);
+  return JSON.parse(text);
+}
+
+// Commands a request causes; connection upkeep (hello, ping) and the counting itself are left out.
+const UPKEEP = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'serverStatus', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue']);
+async function commandTotal(db) {
+  const status = await db.admin().command({ serverStatus: 1 });
+  let total = 0;
+  for (const [name, c] of Object.entries(status.metrics?.commands ?? {})) {
+    if (!UPKEEP.has(name) && typeof c?.total === 'number') total += c.total;
+  }
+  return total;
+}
+
+async function countCommands(db, url, req, n) {
+  const before = await commandTotal(db);
+  for (let i = 0; i < n; i++) await post(url, req.body, req.auth);
+  return ((await commandTotal(db)) - before) / n;
+}
+
+async function cleanW5(db) {
+  await db.collection('articles').deleteMany({ tagList: W.W5_TAG });
+}
+
+/**
+ * The bench viewer follows a few authors and favourites a few recent articles (documents as Atrium's
+ * models define them), so that W3/W4's viewer fields are a mix of true and false, not all false.
+ */
+async function giveViewerAHistory(db, viewerId) {
+  const now = new Date();
+  const authors = await db.collection('users').find({ _id: { $ne: viewerId } }).limit(10).toArray();
+  for (const a of authors.filter((_, i) => i % 2 === 0)) {
+    await db.collection('follows').updateOne(
+      { followerId: viewerId, followeeId: a._id },
+      { $setOnInsert: { createdAt: now } },
+      { upsert: true },
+    );
+  }
+  const recent = await db.collection('articles').find({}).sort({ createdAt: -1, _id: -1 }).limit(20).toArray();
+  for (const a of recent.filter((_, i) => i % 3 === 0)) {
+    await db.collection('favorites').updateOne(
+      { userId: viewerId, articleId: a._id },
+      { $setOnInsert: { createdAt: now } },
+      { upsert: true },
+    );
+  }
+}
+
+/** The product's seed when it exists (it is what the bench should measure on), else the bench's own. */
+async function seed(env, workDir) {
+  const productSeed = path.join(ROOT, 'dist/src/seed.js');
+  const script = fs.existsSync(productSeed) ? productSeed : path.join(BENCH, 'lib/seed.mjs');
+  log(`seeding with ${path.relative(ROOT, script)}`);
+  const out = spawnSync(process.execPath, [script], {
+    cwd: ROOT,
+    env: { ...env, NODE_ENV: 'development', LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
+  fs.writeFileSync(path.join(workDir, 'seed.log'), `${out.stdout}\n${out.stderr}`);
+  if (out.status !== 0) throw new Error(`seed failed (see ${workDir}/seed.log):\n${out.stderr.slice(-2000)}`);
+}
+
+/** CPU time of bcrypt.compare at the configured cost, in its own process on the server CPU. */
+function measureBcrypt() {
+  const code = `
+    const bcrypt = require('bcrypt');
+    const hash = bcrypt.hashSync('correct horse battery', ${BCRYPT_ROUNDS});
+    bcrypt.compareSync('correct horse battery', hash);
+    const n = ${quick ? 3 : 8};
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) bcrypt.compareSync('correct horse battery', hash);
+    const t = process.cpuUsage(t0);
+    process.stdout.write(String((t.user + t.system) / 1e6 / n));`;
+  const out = execFileSync('taskset', ['-c', String(SERVER_CPU), process.execPath, '-e', code], { cwd: ROOT });
+  return Number(out.toString());
+}
+
+/**
+ * Rate limits as generous as the configuration allows (the largest value of each numeric RATE_LIMIT_* key),
+ * so that the bench is never throttled while the limiter still runs, as it does in production.
+ */
+function generousLimits() {
+  const source = fs.readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8');
+  const env = {};
+  for (const [, key, max] of source.matchAll(/^\s+(RATE_LIMIT_[A-Z0-9_]+):\s*int\(\s*[\d_]+\s*,\s*([\d_* ]+)\)/gm)) {
+    env[key] = String(Function(`return ${max.replace(/_/g, '')}`)());
+  }
+  return env;
+}
+
+function versions() {
+  const read = (dir, name) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    atrium: {
+      '@apollo/server': read(ROOT, '@apollo/server'),
+      'type-graphql': read(ROOT, 'type-graphql'),
+      graphql: read(ROOT, 'graphql'),
+      mongoose: read(ROOT, 'mongoose'),
+      dataloader: read(ROOT, 'dataloader'),
+    },
+    peers: Object.fromEntries(
+      ['@apollo/server', '@as-integrations/express5', 'express', 'graphql-yoga', 'mercurius', 'fastify', 'graphql-jit', 'graphql', 'dataloader', 'mongodb'].map(
+        (n) => [n, read(BENCH, n)],
+      ),
+    ),
+  };
+}
+
+/** The bench installs what it needs: wrk (Debian package) and its own node_modules. */
+function ensureTools() {
+  if (spawnSync('which', ['wrk']).status !== 0) {
+    log('installing wrk');
+    const asRoot = (args) =>
+      process.getuid() === 0
+        ? spawnSync(args[0], args.slice(1), { stdio: 'inherit' })
+        : spawnSync('sudo', args, { stdio: 'inherit' });
+    asRoot(['apt-get', 'update', '-qq']);
+    if (asRoot(['apt-get', 'install', '-y', '-qq', 'wrk']).status !== 0) throw new Error('could not install wrk');
+  }
+  if (!fs.existsSync(path.join(BENCH, 'node_modules', 'mercurius'))) {
+    log('installing the bench dependencies');
+    const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: BENCH, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm ci in bench/ failed');
+  }
+}
+
+let exiting = false;
+async function shutdown(code) {
+  if (exiting) return;
+  exiting = true;
+  await stopAll();
+  process.exit(code);
+}
+process.on('SIGINT', () => void shutdown(130));
+process.on('SIGTERM', () => void shutdown(143));
+
+main().then(
+  () => shutdown(0),
+  (error) => {
+    console.error(error);
+    return shutdown(1);
+  },
+);
