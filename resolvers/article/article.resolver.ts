@@ -33,7 +33,10 @@ import { Article, ArticleConnection } from './article.type';
 @Resolver(() => Article)
 export class ArticleResolver {
   @Query(() => Article, { nullable: true, description: 'The article with this slug, or null.' })
-  article(@Arg('slug', () => String) slug: string, @Ctx() ctx: Context): Promise<ArticleRecord | null> {
+  article(
+    @Arg('slug', () => String, { description: "The article's slug." }) slug: string,
+    @Ctx() ctx: Context,
+  ): Promise<ArticleRecord | null> {
     return ctx.services.articles.getBySlug(slug);
   }
 
@@ -95,7 +98,10 @@ export class ArticleResolver {
 
   @Authorized()
   @Mutation(() => CreateArticlePayload, { description: 'Publishes an article by the viewer.' })
-  createArticle(@Arg('input', () => CreateArticleInput) input: CreateArticleInput, @Ctx() ctx: Context) {
+  createArticle(
+    @Arg('input', () => CreateArticleInput, { description: 'The new article.' }) input: CreateArticleInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(input.clientMutationId, async () => ({
       article: await ctx.services.articles.create(articleFields(input)),
     }));
@@ -103,7 +109,11 @@ export class ArticleResolver {
 
   @Authorized()
   @Mutation(() => UpdateArticlePayload, { description: "Changes one of the viewer's articles." })
-  updateArticle(@Arg('input', () => UpdateArticleInput) input: UpdateArticleInput, @Ctx() ctx: Context) {
+  updateArticle(
+    @Arg('input', () => UpdateArticleInput, { description: 'The article and its new content.' })
+    input: UpdateArticleInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(input.clientMutationId, async () => ({
       article: await ctx.services.articles.update(input.id, articleFields(input)),
     }));
@@ -114,7 +124,8 @@ export class ArticleResolver {
     description: 'Deletes an article with its comments and favourites (the author, moderators and admins).',
   })
   async deleteArticle(
-    @Arg('input', () => DeleteArticleInput) input: DeleteArticleInput,
+    @Arg('input', () => DeleteArticleInput, { description: 'The article to delete.' })
+    input: DeleteArticleInput,
     @Ctx() ctx: Context,
   ) {
     return {
@@ -128,7 +139,8 @@ export class ArticleResolver {
     description: 'Favourites an article; doing it twice changes nothing.',
   })
   async favoriteArticle(
-    @Arg('input', () => FavoriteArticleInput) input: FavoriteArticleInput,
+    @Arg('input', () => FavoriteArticleInput, { description: 'The article to favourite.' })
+    input: FavoriteArticleInput,
     @Ctx() ctx: Context,
   ) {
     return {
@@ -140,7 +152,8 @@ export class ArticleResolver {
   @Authorized()
   @Mutation(() => UnfavoriteArticlePayload, { description: 'Stops favouriting an article.' })
   async unfavoriteArticle(
-    @Arg('input', () => UnfavoriteArticleInput) input: UnfavoriteArticleInput,
+    @Arg('input', () => UnfavoriteArticleInput, { description: 'The article to stop favouriting.' })
+    input: UnfavoriteArticleInput,
     @Ctx() ctx: Context,
   ) {
     return {

@@ -31,7 +31,10 @@ export class CommentResolver {
 
   @Authorized()
   @Mutation(() => AddCommentPayload, { description: 'Comments on an article as the viewer.' })
-  addComment(@Arg('input', () => AddCommentInput) input: AddCommentInput, @Ctx() ctx: Context) {
+  addComment(
+    @Arg('input', () => AddCommentInput, { description: 'The comment to add.' }) input: AddCommentInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(input.clientMutationId, async () => ({
       comment: await ctx.services.comments.add(input.articleId, input.body),
     }));
@@ -42,7 +45,8 @@ export class CommentResolver {
     description: "Deletes a comment (its author, the article's author, moderators and admins).",
   })
   async deleteComment(
-    @Arg('input', () => DeleteCommentInput) input: DeleteCommentInput,
+    @Arg('input', () => DeleteCommentInput, { description: 'The comment to delete.' })
+    input: DeleteCommentInput,
     @Ctx() ctx: Context,
   ) {
     return {

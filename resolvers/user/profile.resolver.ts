@@ -107,7 +107,10 @@ export class ProfileResolver {
 
   @Authorized()
   @Mutation(() => FollowUserPayload, { description: 'Follows a user; doing it twice changes nothing.' })
-  async followUser(@Arg('input', () => FollowUserInput) input: FollowUserInput, @Ctx() ctx: Context) {
+  async followUser(
+    @Arg('input', () => FollowUserInput, { description: 'The user to follow.' }) input: FollowUserInput,
+    @Ctx() ctx: Context,
+  ) {
     return {
       user: await ctx.services.follows.follow(input.id),
       clientMutationId: input.clientMutationId ?? null,
@@ -116,7 +119,11 @@ export class ProfileResolver {
 
   @Authorized()
   @Mutation(() => UnfollowUserPayload, { description: 'Stops following a user.' })
-  async unfollowUser(@Arg('input', () => UnfollowUserInput) input: UnfollowUserInput, @Ctx() ctx: Context) {
+  async unfollowUser(
+    @Arg('input', () => UnfollowUserInput, { description: 'The user to stop following.' })
+    input: UnfollowUserInput,
+    @Ctx() ctx: Context,
+  ) {
     return {
       user: await ctx.services.follows.unfollow(input.id),
       clientMutationId: input.clientMutationId ?? null,
