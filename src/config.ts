@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
@@ -7,6 +8,18 @@ import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/**
+ * Which peers may say who the client is. `none`: the socket address is the client. `hops`: that many
+ * proxies stand in front, each appending to X-Forwarded-For. `addresses`: proxies with these addresses or
+ * CIDR ranges are skipped from the right of X-Forwarded-For.
+ */
+export type TrustProxy =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'hops'; readonly hops: number }
+  | { readonly kind: 'addresses'; readonly addresses: readonly string[] };
+
+export type RateLimitStore = 'memory' | 'mongodb';
 
 export interface Config {
   readonly nodeEnv: NodeEnv;
@@ -29,6 +42,22 @@ export interface Config {
   readonly signInWindowSeconds: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** A request still running after this long is answered with an error; MongoDB commands get it as maxTimeMS. */
+  readonly requestTimeoutMs: number;
+  readonly maxQueryTokens: number;
+  readonly maxQueryDepth: number;
+  readonly maxQueryAliases: number;
+  readonly maxQueryDirectives: number;
+  /** Field selections an operation may hold with every fragment spread expanded. */
+  readonly maxQuerySelections: number;
+  readonly maxQueryCost: number;
+  readonly rateLimitEnabled: boolean;
+  readonly rateLimitStore: RateLimitStore;
+  /** Size of each caller's bucket of query-cost points. */
+  readonly rateLimitMaxPoints: number;
+  /** Points given back per second. */
+  readonly rateLimitRestoreRate: number;
+  readonly trustProxy: TrustProxy;
 }
 
 export class ConfigError extends Error {
@@ -107,9 +136,43 @@ export const SPEC = {
   SIGNIN_WINDOW_SECONDS: int(1, 24 * 3600),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000),
   BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024),
+  REQUEST_TIMEOUT_MS: int(100, 600_000),
+  MAX_QUERY_TOKENS: int(100, 100_000),
+  MAX_QUERY_DEPTH: int(2, 100),
+  MAX_QUERY_ALIASES: int(0, 1000),
+  MAX_QUERY_DIRECTIVES: int(0, 1000),
+  MAX_QUERY_SELECTIONS: int(10, 10_000_000),
+  MAX_QUERY_COST: int(1, 1_000_000),
+  RATE_LIMIT_ENABLED: bool,
+  RATE_LIMIT_STORE: oneOf<RateLimitStore>(['memory', 'mongodb']),
+  RATE_LIMIT_MAX_POINTS: int(1, 10_000_000),
+  RATE_LIMIT_RESTORE_RATE: int(1, 1_000_000),
+  TRUST_PROXY: (key: string, raw: string): TrustProxy => {
+    if (raw === 'false') return { kind: 'none' };
+    if (/^\d+$/.test(raw)) {
+      const hops = int(0, 10)(key, raw);
+      return hops === 0 ? { kind: 'none' } : { kind: 'hops', hops };
+    }
+    const addresses = raw
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    for (const entry of addresses) {
+      const [address = '', prefix, ...rest] = entry.split('/');
+      const family = isIP(address);
+      const bits = family === 6 ? 128 : 32;
+      const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= bits);
+      if (family === 0 || !prefixOk || rest.length > 0) {
+        throw new ConfigError(key, `must be false, a hop count, or addresses/CIDRs; got "${entry}"`);
+      }
+    }
+    return addresses.length === 0 ? { kind: 'none' } : { kind: 'addresses', addresses };
+  },
 } as const;
 
 export const CONFIG_KEYS = Object.keys(SPEC) as (keyof typeof SPEC)[];
+
+const NO_PROXY: TrustProxy = { kind: 'none' };
 
 /** The shortest token secret accepted in production, in bytes. */
 export const MIN_SECRET_BYTES = 32;
@@ -133,6 +196,12 @@ export function loadConfig(env: Env): Config {
   if (tokenSecret !== undefined) assertStrongSecret('TOKEN_SECRET', tokenSecret);
 
   const corsOrigins = read('CORS_ORIGINS');
+  const maxQueryCost = read('MAX_QUERY_COST') ?? 1000;
+  const rateLimitMaxPoints = read('RATE_LIMIT_MAX_POINTS') ?? Math.max(1000, maxQueryCost);
+  // A query the bucket could never hold would be refused forever with a retry time that never comes.
+  if (maxQueryCost > rateLimitMaxPoints) {
+    throw new ConfigError('MAX_QUERY_COST', `must not exceed RATE_LIMIT_MAX_POINTS (${rateLimitMaxPoints})`);
+  }
   return Object.freeze({
     nodeEnv,
     isProduction,
@@ -152,6 +221,19 @@ export function loadConfig(env: Env): Config {
     signInWindowSeconds: read('SIGNIN_WINDOW_SECONDS') ?? 15 * 60,
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS') ?? 10_000,
     bodyLimitBytes: read('BODY_LIMIT_BYTES') ?? 100 * 1024,
+    requestTimeoutMs: read('REQUEST_TIMEOUT_MS') ?? 10_000,
+    maxQueryTokens: read('MAX_QUERY_TOKENS') ?? 3000,
+    maxQueryDepth: read('MAX_QUERY_DEPTH') ?? 12,
+    maxQueryAliases: read('MAX_QUERY_ALIASES') ?? 30,
+    maxQueryDirectives: read('MAX_QUERY_DIRECTIVES') ?? 20,
+    maxQuerySelections: read('MAX_QUERY_SELECTIONS') ?? 5000,
+    maxQueryCost,
+    // Tests run many requests from one address in a burst; the tests of the limiter turn it on.
+    rateLimitEnabled: read('RATE_LIMIT_ENABLED') ?? nodeEnv !== 'test',
+    rateLimitStore: read('RATE_LIMIT_STORE') ?? 'memory',
+    rateLimitMaxPoints,
+    rateLimitRestoreRate: read('RATE_LIMIT_RESTORE_RATE') ?? 50,
+    trustProxy: read('TRUST_PROXY') ?? NO_PROXY,
   });
 }
 

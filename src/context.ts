@@ -16,6 +16,8 @@ export interface RequestMeta {
 export interface Context {
   readonly requestId: string;
   readonly viewer: Viewer;
+  /** The caller's address as the edge decided it; the one source for every per-address limit. */
+  readonly clientAddress: string;
   /** Set when credentials were presented but granted nothing: the response says so. */
   readonly authProblem: TokenProblem | undefined;
   readonly services: Services;
@@ -30,6 +32,7 @@ export async function createContext(deps: AppDeps, meta: RequestMeta): Promise<C
   return {
     requestId: diagnostics.requestId,
     viewer: auth.viewer,
+    clientAddress: meta.clientAddress,
     authProblem: auth.problem,
     services,
     diagnostics,

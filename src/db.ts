@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import mongoose, { type Connection } from 'mongoose';
+import mongoose, { type Connection, type MongooseQueryMiddleware, type Query, type Schema } from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createModels, ensureIndexes, type Models } from './models';
@@ -24,6 +24,45 @@ interface EmbeddedServer {
 mongoose.set('sanitizeFilter', true);
 mongoose.set('strictQuery', 'throw');
 
+export interface DatabaseOptions {
+  /** Every command gets this as maxTimeMS: MongoDB stops work whose request has been answered already. */
+  readonly maxTimeMS?: number;
+}
+
+/** The limit used when none is given: REQUEST_TIMEOUT_MS's default. */
+const DEFAULT_MAX_TIME_MS = 10_000;
+
+const QUERY_OPERATIONS: MongooseQueryMiddleware[] = [
+  'find',
+  'findOne',
+  'countDocuments',
+  'estimatedDocumentCount',
+  'distinct',
+  'findOneAndUpdate',
+  'findOneAndDelete',
+  'findOneAndReplace',
+  'updateOne',
+  'updateMany',
+  'replaceOne',
+  'deleteOne',
+  'deleteMany',
+];
+
+/**
+ * mongoose's global `maxTimeMS` reaches only finds, counts, findOneAndUpdate and aggregations; this plugin
+ * gives it to every query and aggregation of the connection's models, unless one sets its own.
+ */
+function maxTimePlugin(maxTimeMS: number) {
+  return (schema: Schema): void => {
+    schema.pre(QUERY_OPERATIONS, { document: false, query: true }, function (this: Query<unknown, unknown>) {
+      if (this.getOptions().maxTimeMS === undefined) this.maxTimeMS(maxTimeMS);
+    });
+    schema.pre('aggregate', function () {
+      if (this.options.maxTimeMS === undefined) this.option({ maxTimeMS });
+    });
+  };
+}
+
 /**
  * Connects to `MONGODB_URI`, or, when it is unset, starts an embedded MongoDB (mongodb-memory-server) whose
  * data lives under `DATA_DIR/mongodb` and survives restarts.
@@ -40,7 +79,9 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
     );
   }
   try {
-    const database = await openDatabase(uri, config.mongodbUri ? undefined : 'atrium');
+    const database = await openDatabase(uri, config.mongodbUri ? undefined : 'atrium', {
+      maxTimeMS: config.requestTimeoutMs,
+    });
     return {
       connection: database.connection,
       models: database.models,
@@ -57,14 +98,23 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
 }
 
 /** Opens a monitored connection and builds every index before returning. */
-export async function openDatabase(uri: string, dbName?: string): Promise<Database> {
+export async function openDatabase(
+  uri: string,
+  dbName?: string,
+  options: DatabaseOptions = {},
+): Promise<Database> {
+  const maxTimeMS = options.maxTimeMS ?? DEFAULT_MAX_TIME_MS;
   const connection = mongoose.createConnection(uri, {
     ...(dbName ? { dbName } : {}),
     monitorCommands: true,
     autoCreate: true,
-    serverSelectionTimeoutMS: 5_000,
+    // While MongoDB is unreachable, fail at once rather than queue behind a reconnect: the request answers
+    // with an error and /health/ready says 503; the driver reconnects by itself when MongoDB is back.
+    bufferCommands: false,
+    serverSelectionTimeoutMS: Math.min(5_000, maxTimeMS),
     maxPoolSize: 50,
   });
+  connection.plugin(maxTimePlugin(maxTimeMS));
   await connection.asPromise();
   attachCommandMonitor(connection.getClient());
   const models = createModels(connection);

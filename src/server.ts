@@ -9,9 +9,12 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import type { AppDeps } from './deps';
+import { costPlugin } from './http/cost-plugin';
 import { createFormatError } from './http/format-error';
 import { createRequestHandler } from './http/handler';
 import { responsePlugin } from './http/plugins';
+import { documentLimitRules } from './limits/document-limits';
+import { createBucketStore } from './rate-limit';
 import { buildSchema } from './schema';
 
 export interface AtriumServer {
@@ -29,7 +32,12 @@ export async function createServer(
   schema: GraphQLSchema = buildSchema(),
 ): Promise<AtriumServer> {
   const { config, logger } = deps;
-  const httpServer = http.createServer();
+  const httpServer = http.createServer({
+    // A client that sends its request slowly holds a socket; it gets as long as a request may run.
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
+  });
+  const limiter = await createBucketStore(config, deps.db);
   const apollo = new ApolloServer<Context>({
     schema,
     introspection: config.introspection,
@@ -38,6 +46,14 @@ export async function createServer(
     hideSchemaDetailsFromClientErrors: !config.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Apollo caches parsed and validated documents, so these run once per distinct document.
+    parseOptions: { maxTokens: config.maxQueryTokens },
+    maxRecursiveSelections: config.maxQuerySelections,
+    validationRules: documentLimitRules({
+      maxDepth: config.maxQueryDepth,
+      maxAliases: config.maxQueryAliases,
+      maxDirectives: config.maxQueryDirectives,
+    }),
     formatError: createFormatError(logger),
     logger,
     stopOnTerminationSignals: false,
@@ -48,6 +64,7 @@ export async function createServer(
       config.isProduction
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, includeCookies: false }),
+      costPlugin({ maxCost: config.maxQueryCost, limiter, logger }),
       responsePlugin({ exposeDiagnostics: !config.isProduction }),
     ],
   });

@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -15,6 +15,22 @@ const REQUEST_ERROR_CODES = new Set([
   'QUERY_TOO_COMPLEX',
   'RATE_LIMITED',
 ]);
+
+/**
+ * An AppError that ends a request before execution (a plugin throws it from `didResolveOperation`): a GraphQL
+ * error with the AppError's code, extensions and HTTP status, which Apollo takes off the error and puts on the
+ * response.
+ */
+export function requestError(error: AppError): GraphQLError {
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: {
+      ...error.extensions,
+      code: error.code,
+      ...(error.httpStatus === undefined ? {} : { http: { status: error.httpStatus } }),
+    },
+  });
+}
 
 /**
  * The one place errors become responses: an AppError shows its code and message; graphql-js request errors

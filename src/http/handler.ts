@@ -6,6 +6,7 @@ import cors from 'cors';
 import { createContext, type Context } from '../context';
 import type { AppDeps } from '../deps';
 import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnostics';
+import { clientAddressResolver } from './client-address';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -31,8 +32,33 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
     inflate: true,
     type: () => true,
   });
+  const clientAddressOf = clientAddressResolver(config.trustProxy);
 
   const graphql = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    diagnostics: RequestDiagnostics,
+  ) => {
+    // The deadline covers reading the body too. GraphQL execution cannot be interrupted, so the request is
+    // answered now and what still runs ends on its own: every MongoDB command carries the same limit.
+    const deadline = setTimeout(() => {
+      if (res.headersSent) return;
+      logger.warn(
+        { requestId: diagnostics.requestId, timeoutMs: config.requestTimeoutMs },
+        'request timed out',
+      );
+      diagnostics.errorCodes = ['TIMEOUT'];
+      sendError(res, 503, 'INTERNAL_SERVER_ERROR', 'The request took too long. Try again later.');
+    }, config.requestTimeoutMs);
+    try {
+      await graphqlWithin(req, res, url, diagnostics);
+    } finally {
+      clearTimeout(deadline);
+    }
+  };
+
+  const graphqlWithin = async (
     req: IncomingMessage,
     res: ServerResponse,
     url: URL,
@@ -59,6 +85,7 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
           type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : 'Bad request.';
         return sendError(res, status >= 400 && status < 500 ? status : 400, 'BAD_REQUEST', message);
       }
+      if (res.headersSent) return;
     }
 
     const headers = new HeaderMap();
@@ -75,12 +102,17 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       context: () =>
         createContext(deps, {
           authorization: req.headers.authorization,
-          clientAddress: req.socket.remoteAddress ?? 'unknown',
+          clientAddress: clientAddressOf(req),
           diagnostics,
         }),
     });
+    if (res.headersSent) return; // the deadline answered first
     res.statusCode = response.status ?? 200;
     for (const [key, value] of response.headers) res.setHeader(key, value);
+    // The landing page (an HTML page loading Apollo's scripts) is the one response that is not JSON.
+    if (response.headers.get('content-type')?.startsWith('text/html')) {
+      res.removeHeader('content-security-policy');
+    }
     if (response.body.kind === 'complete') {
       res.end(response.body.string);
       return;
@@ -157,6 +189,11 @@ function setSecurityHeaders(res: ServerResponse, production: boolean): void {
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-frame-options', 'DENY');
   res.setHeader('cross-origin-opener-policy', 'same-origin');
+  res.setHeader('cross-origin-resource-policy', 'same-site');
+  // Responses are JSON meant for scripts: nothing in them may load, run or be framed.
+  res.setHeader('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+  // Responses carry private data (the viewer, emails); no shared cache may keep them.
+  res.setHeader('cache-control', 'no-store');
   if (production) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
 }
 

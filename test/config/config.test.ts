@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config';
+import { buildEntryPoint, removeBuild, root } from '../http/build';
+
+const strongSecret = () => randomBytes(48).toString('base64');
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('.env.example', () => {
+  test('when .env.example is parsed, then it lists exactly the configuration keys, each once', () => {
+    const text = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+    const keys = text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => line.split('=')[0]);
+    expect([...keys].sort()).toEqual([...CONFIG_KEYS].sort());
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test('when the values of .env.example are loaded, then they are valid (with the secret production needs)', () => {
+    const text = fs.readFileSync(path.join(root, '.env.example'), 'utf8');
+    const env: Record<string, string> = {};
+    for (const line of text.split('\n')) {
+      if (line.trim() === '' || line.startsWith('#')) continue;
+      const [key, ...value] = line.split('=');
+      env[key!] = value.join('=');
+    }
+    expect(() => loadConfig(env)).not.toThrow();
+  });
+});
+
+describe('loadConfig', () => {
+  // One bad value per key: the error names the key, so that an operator knows what to fix.
+  const bad: Record<string, string[]> = {
+    NODE_ENV: ['prod', 'PRODUCTION'],
+    PORT: ['-1', '65536', 'http', '80.5'],
+    MONGODB_URI: ['localhost:27017', 'http://db'],
+    TOKEN_SECRET: ['short', 'a'.repeat(64), 'change-me-change-me-change-me-change-me-0123456789'],
+    ACCESS_TOKEN_TTL_SECONDS: ['0', '10', 'never', `${25 * 3600}`],
+    REFRESH_TOKEN_TTL_SECONDS: ['1', 'x'],
+    BCRYPT_ROUNDS: ['3', '16', 'ten'],
+    CORS_ORIGINS: ['*', 'not a url', 'https://app.example.com/path'],
+    LOG_LEVEL: ['verbose'],
+    INTROSPECTION: ['yes', 'on'],
+    SIGNIN_MAX_FAILURES: ['0', 'many'],
+    SIGNIN_WINDOW_SECONDS: ['0', '1e3'],
+    SHUTDOWN_TIMEOUT_MS: ['-5', 'soon'],
+    BODY_LIMIT_BYTES: ['10', '1mb'],
+    REQUEST_TIMEOUT_MS: ['0', '99', 'forever'],
+    MAX_QUERY_TOKENS: ['10', 'lots'],
+    MAX_QUERY_DEPTH: ['1', '101'],
+    MAX_QUERY_ALIASES: ['-1', 'x'],
+    MAX_QUERY_DIRECTIVES: ['1001'],
+    MAX_QUERY_SELECTIONS: ['5'],
+    MAX_QUERY_COST: ['0', 'x'],
+    RATE_LIMIT_ENABLED: ['maybe'],
+    RATE_LIMIT_STORE: ['redis'],
+    RATE_LIMIT_MAX_POINTS: ['0'],
+    RATE_LIMIT_RESTORE_RATE: ['0', '0.5'],
+    TRUST_PROXY: ['true', '11', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/1'],
+    HOST: [],
+    DATA_DIR: [],
+  };
+
+  test('when every key is covered, then the table above names each of them', () => {
+    expect(Object.keys(bad).sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+
+  for (const [key, values] of Object.entries(bad)) {
+    for (const value of values) {
+      test(`when ${key}=${JSON.stringify(value)}, then loading fails naming ${key}`, () => {
+        const error = errorOf({ [key]: value });
+        expect(error.key).toBe(key);
+        expect(error.message).toContain(key);
+      });
+    }
+  }
+
+  test('when nothing is set, then development defaults apply', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 4000,
+      corsOrigins: undefined,
+      introspection: true,
+      requestTimeoutMs: 10_000,
+      maxQueryTokens: 3000,
+      maxQueryDepth: 12,
+      maxQueryAliases: 30,
+      maxQueryDirectives: 20,
+      maxQuerySelections: 5000,
+      maxQueryCost: 1000,
+      rateLimitEnabled: true,
+      rateLimitStore: 'memory',
+      rateLimitMaxPoints: 1000,
+      rateLimitRestoreRate: 50,
+      trustProxy: { kind: 'none' },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test('when NODE_ENV=production without MONGODB_URI, then loading fails naming MONGODB_URI', () => {
+    expect(errorOf({ NODE_ENV: 'production', TOKEN_SECRET: strongSecret() }).key).toBe('MONGODB_URI');
+  });
+
+  test('when NODE_ENV=production without TOKEN_SECRET, then loading fails naming TOKEN_SECRET', () => {
+    expect(errorOf({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/atrium' }).key).toBe(
+      'TOKEN_SECRET',
+    );
+  });
+
+  test('when NODE_ENV=production with a weak secret, then loading fails naming TOKEN_SECRET', () => {
+    for (const secret of ['short-secret', 'x'.repeat(40), 'secretsecretsecretsecretsecretsecret12345']) {
+      const error = errorOf({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db:27017/atrium',
+        TOKEN_SECRET: secret,
+      });
+      expect(error.key).toBe('TOKEN_SECRET');
+    }
+  });
+
+  test('when NODE_ENV=production is complete, then production rules apply', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db:27017/atrium',
+      TOKEN_SECRET: strongSecret(),
+    });
+    expect(config).toMatchObject({ isProduction: true, introspection: false, corsOrigins: [] });
+  });
+
+  test('when MAX_QUERY_COST exceeds RATE_LIMIT_MAX_POINTS, then loading fails naming MAX_QUERY_COST', () => {
+    expect(errorOf({ MAX_QUERY_COST: '500', RATE_LIMIT_MAX_POINTS: '100' }).key).toBe('MAX_QUERY_COST');
+  });
+
+  test('when TRUST_PROXY is a hop count or a list of CIDRs, then it is parsed', () => {
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toEqual({ kind: 'hops', hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toEqual({ kind: 'none' });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1,192.168.1.7' }).trustProxy).toEqual({
+      kind: 'addresses',
+      addresses: ['10.0.0.0/8', '::1', '192.168.1.7'],
+    });
+  });
+});
+
+describe('the process', () => {
+  let main: string;
+  beforeAll(async () => {
+    main = await buildEntryPoint();
+  }, 120_000);
+  afterAll(() => removeBuild(main));
+
+  function run(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [main], {
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+  }
+
+  test('when started in production with a weak TOKEN_SECRET, then it exits 1 naming the key', async () => {
+    const { code, stderr } = await run({
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://127.0.0.1:9/atrium',
+      TOKEN_SECRET: 'password1234password1234password1234',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain('TOKEN_SECRET');
+  });
+
+  test('when started with a bad PORT, then it exits 1 naming the key', async () => {
+    const { code, stderr } = await run({ PORT: 'eighty' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('PORT');
+    expect(stderr).not.toContain('    at '); // a message, not a stack
+  });
+});
