@@ -49,8 +49,9 @@ export class SessionService {
    * time as a wrong password and gives the same error, so neither timing nor wording reveals an account.
    */
   async signIn(input: { email: string; password: string }): Promise<SessionTokens> {
-    const emailKey = identityKey(normalize(input.email)).slice(0, 320);
-    const keys = [`signin:account:${emailKey}`, `signin:address:${this.request.clientAddress}`];
+    const emailKey = identityKey(normalize(input.email));
+    // Sign-in input is not validated, and a key names a counter document: bounded, so is the document.
+    const keys = [`signin:account:${emailKey.slice(0, 320)}`, `signin:address:${this.request.clientAddress}`];
     await this.signInThrottle.reserve(keys);
 
     const doc = await this.deps.models.User.findOne({ emailKey }).comment('users.byEmail').lean();

@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { ANONYMOUS } from '../../src/auth/viewer';
 import { createServices } from '../../src/services';
+import type { UserRecord } from '../../src/services/records';
 import { createTestApp, type TestApp } from '../support/app';
 import { CREATE_USER, signIn, unique, viewerIdOf } from '../support/fixtures';
 
@@ -85,6 +86,9 @@ describe('createUser', () => {
     const signedIn = await signIn(app, input);
     expect(JSON.stringify(signedIn)).not.toContain('$2b$');
 
+    // A compile-time claim as well: the record type has no field for it.
+    const noHashField: 'passwordHash' extends keyof UserRecord ? never : true = true;
+    expect(noHashField).toBe(true);
     const record = await createServices(app.deps, ANONYMOUS, { clientAddress: '127.0.0.1' }).users.getById(
       id,
     );
@@ -240,6 +244,16 @@ describe('usernames', () => {
       .join('');
     const wide = await createUser(freshInput({ username: fullWidth }));
     expect(wide.data.createUser.errors).toEqual([{ path: 'username', message: expect.any(String) }]);
+  });
+
+  test('when a username that cannot exist is looked up, then the answer is null without an error', async () => {
+    for (const u of ['\uD800', 'ali\u200Bce', '', 'x'.repeat(5000)]) {
+      const result = await app.execute('query ($u: String!) { user(username: $u) { id } }', {
+        variables: { u },
+      });
+      expect(result.errors).toBeUndefined();
+      expect(result.data).toEqual({ user: null });
+    }
   });
 
   test('when a user is looked up by username in another case or form, then they are found', async () => {
