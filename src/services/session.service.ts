@@ -5,7 +5,7 @@ import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { toUserRecord, type SessionTokens, type UserRecord } from './records';
 import { identityKey, normalize } from './text';
-import { AttemptThrottle } from './throttle';
+import { addressKey, AttemptThrottle } from './throttle';
 import type { UserService } from './user.service';
 
 export interface RequestInfo {
@@ -51,7 +51,10 @@ export class SessionService {
   async signIn(input: { email: string; password: string }): Promise<SessionTokens> {
     const emailKey = identityKey(normalize(input.email));
     // Sign-in input is not validated, and a key names a counter document: bounded, so is the document.
-    const keys = [`signin:account:${emailKey.slice(0, 320)}`, `signin:address:${this.request.clientAddress}`];
+    const keys = [
+      `signin:account:${emailKey.slice(0, 320)}`,
+      `signin:address:${addressKey(this.request.clientAddress)}`,
+    ];
     await this.signInThrottle.reserve(keys);
 
     const doc = await this.deps.models.User.findOne({ emailKey }).comment('users.byEmail').lean();

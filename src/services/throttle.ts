@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { trusted } from 'mongoose';
 import type { AppDeps } from '../deps';
 import { RateLimitedError } from '../errors';
@@ -55,4 +56,31 @@ export class AttemptThrottle {
       { updatePipeline: true },
     ).comment('throttle.refund');
   }
+}
+
+/**
+ * The counter key of a client address. An IPv6 client is its /64: one subscriber or host usually holds a
+ * whole /64 and can pick a fresh address from it for every attempt, so counting single addresses would not
+ * limit it at all. IPv4 and anything unparseable count as they are.
+ */
+export function addressKey(address: string): string {
+  const bare = address.split('%')[0]!;
+  if (isIP(bare) !== 6) return address;
+  return `${ipv6Groups(bare).slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address, as lower-case hex without leading zeros. */
+function ipv6Groups(address: string): string[] {
+  let text = address.toLowerCase();
+  // A trailing dotted IPv4 part (::ffff:1.2.3.4, 64:ff9b::1.2.3.4) is two groups.
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail] = text.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const zeros = Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...(tail === undefined ? [] : zeros), ...right].map((g) => parseInt(g, 16).toString(16));
 }

@@ -3,6 +3,7 @@ import { createDeps } from '../../src/app';
 import { openDatabase } from '../../src/db';
 import { UserInputErrors } from '../../src/errors';
 import { createServices } from '../../src/services';
+import { addressKey } from '../../src/services/throttle';
 import { createTestApp, type TestApp } from '../support/app';
 import { signIn, signUp, unique } from '../support/fixtures';
 
@@ -144,4 +145,29 @@ test('when a request is rate-limited, then the attempt costs no password check',
   } finally {
     verify.mockRestore();
   }
+});
+
+test('when failures come from many IPv6 addresses of one /64, then they count as one address', async () => {
+  const prefix = `2001:db8:${unique('')
+    .slice(-4)
+    .replace(/[^0-9a-f]/g, '1')}:7`;
+  for (let i = 1; i <= MAX; i += 1) await fail(`${unique('spray')}@example.com`, `${prefix}::${i}`);
+
+  const bob = await signUp(app);
+  expectRateLimited(await signIn(app, bob, { clientAddress: `${prefix}:ffff:ffff:ffff:ffff` }));
+  const neighbour = `${prefix.slice(0, prefix.lastIndexOf(':'))}:8::1`;
+  expect((await signIn(app, bob, { clientAddress: neighbour })).data.signInUser.errors).toEqual([]);
+});
+
+test.each([
+  ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+  ['2001:0DB8:0001:0002:0000:0000:0000:0001', '2001:db8:1:2::/64'],
+  ['2001:db8::9', '2001:db8:0:0::/64'],
+  ['fe80::1%eth0', 'fe80:0:0:0::/64'],
+  ['::1', '0:0:0:0::/64'],
+  ['64:ff9b::192.0.2.1', '64:ff9b:0:0::/64'],
+  ['192.0.2.1', '192.0.2.1'],
+  ['unknown', 'unknown'],
+])('when the client address is %s, then its counter key is %s', (address, key) => {
+  expect(addressKey(address)).toBe(key);
 });
