@@ -98,7 +98,7 @@ export class SessionService {
       }
       throw new UnauthenticatedError(BAD_REFRESH);
     }
-    const doc = await User.findById(session.userId).comment('users.byId').lean();
+    const doc = await User.findById(session.userId).select({ passwordHash: 0 }).comment('users.byId').lean();
     if (!doc) throw new UnauthenticatedError(BAD_REFRESH);
     const user = toUserRecord(doc);
     this.users.prime(user);

@@ -1,6 +1,6 @@
 import bcrypt from 'bcrypt';
 import { createTestApp, type TestApp } from '../support/app';
-import { signIn, signUp, unique, viewerIdOf } from '../support/fixtures';
+import { refreshSession, signIn, signUp, unique, viewerIdOf } from '../support/fixtures';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -96,6 +96,7 @@ test('when a signed-in user makes requests, then their stored account is untouch
   const alice = await signUp(app);
   const before = await app.deps.models.User.findById(alice.id).lean();
   expect(await viewerIdOf(app, alice.token)).toBe(alice.id);
+  expect((await refreshSession(app, alice.refreshToken)).data.refreshSession.errors).toEqual([]);
 
   expect(await app.deps.models.User.findById(alice.id).lean()).toEqual(before);
   expect((await signIn(app, alice)).data.signInUser.errors).toEqual([]);
