@@ -27,6 +27,7 @@ export function costPlugin({ maxCost, limiter, logger }: CostPluginOptions): Apo
       let charged = 0;
       let available: number | undefined;
       let key = '';
+      let refused = true;
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
           // Apollo resolves the operation before this hook; without one there is nothing to run.
@@ -51,10 +52,14 @@ export function costPlugin({ maxCost, limiter, logger }: CostPluginOptions): Apo
           }
           charged = cost;
         },
+        async executionDidStart() {
+          refused = false;
+        },
         async willSendResponse({ response, operation }) {
           if (response.body.kind !== 'single' || requested === undefined) return;
           const result = response.body.singleResult;
-          const actual = charged > 0 ? Math.min(charged, resultCost(result.data, operation)) : 0;
+          // A refused operation ran nothing; an executed one is charged for what came back, at most its estimate.
+          const actual = refused ? 0 : Math.min(requested, resultCost(result.data, operation));
           if (limiter && charged > actual) {
             const refund = charged - actual;
             available = Math.min(limiter.policy.maxPoints, (available ?? 0) + refund);

@@ -22,8 +22,8 @@ export interface HttpApp {
   readonly config: Config;
   readonly server: AtriumServer;
   readonly url: string;
-  /** The MongoDB driver's appName of this app's connection, for fail points that hit it alone. */
-  readonly appName: string;
+  /** `db.collection` of this app's own database, for fail points that hit this app alone. */
+  namespace(collection: string): string;
   /** Log lines written so far, parsed. */
   readonly logs: Record<string, any>[];
   /** POSTs a GraphQL request as JSON. */
@@ -58,7 +58,6 @@ export function withOptions(uri: string, options: Record<string, string>, dbName
  * driver appName, so that fail points can target this app without touching other test files.
  */
 export async function startHttpApp(env: Record<string, string> = {}): Promise<HttpApp> {
-  const appName = `atrium-${randomUUID().slice(0, 8)}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     BCRYPT_ROUNDS: '4',
@@ -75,11 +74,9 @@ export async function startHttpApp(env: Record<string, string> = {}): Promise<Ht
     },
   });
   const logger = pino({ level: config.logLevel, base: { service: 'atrium' } }, destination);
-  const db = await openDatabase(
-    withOptions(mongoUri(), { appName }),
-    `atrium_test_${randomUUID().replaceAll('-', '')}`,
-    { maxTimeMS: config.requestTimeoutMs },
-  );
+  const db = await openDatabase(mongoUri(), `atrium_test_${randomUUID().replaceAll('-', '')}`, {
+    maxTimeMS: config.requestTimeoutMs,
+  });
   const deps = await createDeps(config, logger, db);
   const server = await createServer(deps);
   await server.listen(0, '127.0.0.1');
@@ -103,7 +100,7 @@ export async function startHttpApp(env: Record<string, string> = {}): Promise<Ht
     config,
     server,
     url,
-    appName,
+    namespace: (collection) => `${db.connection.name}.${collection}`,
     logs,
     request,
     gql(query, options = {}) {
@@ -139,9 +136,12 @@ export async function countDocuments(deps: AppDeps): Promise<Record<string, numb
   return counts;
 }
 
-/** Sets the failCommand fail point for one app's connections only (matched by appName). */
+/**
+ * Sets the failCommand fail point. Give it a `namespace` (an app's own database) so that other test files
+ * running at the same time are not hit: under jest the driver's handshake carries empty client metadata, so
+ * the fail point's `appName` filter cannot tell apps apart.
+ */
 export async function failCommand(
-  appName: string,
   data: Record<string, unknown>,
   mode: 'alwaysOn' | 'off' | { times: number } = 'alwaysOn',
 ): Promise<void> {
@@ -150,7 +150,7 @@ export async function failCommand(
     await client.db('admin').command({
       configureFailPoint: 'failCommand',
       mode,
-      data: { ...data, appName },
+      data,
     });
   } finally {
     await client.close();

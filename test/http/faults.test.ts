@@ -1,0 +1,118 @@
+import { clearFailPoint, failCommand, httpSignUp, startHttpApp, type HttpApp } from './harness';
+
+/**
+ * MongoDB failing or slow, through the failCommand fail point, which is one per server: every fault test
+ * lives in this file so that they never overlap, and each fail point names this app's own database.
+ */
+let app: HttpApp;
+beforeAll(async () => {
+  app = await startHttpApp({ REQUEST_TIMEOUT_MS: '800' });
+});
+afterEach(async () => {
+  await clearFailPoint();
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const LOOKUP = '{ user(username: "somebody") { id username } }';
+
+function expectMasked(body: any): void {
+  expect(body.errors[0]).toMatchObject({ extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  const text = JSON.stringify(body.errors);
+  for (const leak of ['failCommand', 'Mongo', 'mongo', 'stack', 'ECONN', 'topology', 'Failing command']) {
+    expect(text).not.toContain(leak);
+  }
+}
+
+async function recovered(): Promise<void> {
+  // The driver reconnects on its own; the next requests succeed without a restart.
+  for (let i = 0; i < 50; i += 1) {
+    const res = await app.gql(LOOKUP);
+    if (res.status === 200 && !res.json.errors) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('Atrium did not recover');
+}
+
+test('when MongoDB stops answering pings, then /health/ready is 503, and 200 again once it answers', async () => {
+  // `ping` names no collection; `times: 1` keeps the fail point from outliving this one check.
+  await failCommand({ failCommands: ['ping'], errorCode: 91 }, { times: 1 });
+  const down = await app.request('/health/ready');
+  expect(down.status).toBe(503);
+  expect(down.json).toEqual({ status: 'unavailable', mongodb: false });
+  expect((await app.request('/health/live')).status).toBe(200);
+  await clearFailPoint();
+  expect((await app.request('/health/ready')).status).toBe(200);
+});
+
+test('when MongoDB closes the connection, then the request fails with a masked error, and Atrium recovers', async () => {
+  // Twice: the driver retries a read once on a new connection.
+  await failCommand(
+    { namespace: app.namespace('users'), failCommands: ['find'], closeConnection: true },
+    { times: 2 },
+  );
+  const res = await app.gql(LOOKUP);
+  expect(res.status).toBe(200);
+  expectMasked(res.json);
+  expect(res.json.data).toEqual({ user: null });
+  await clearFailPoint();
+  await recovered();
+});
+
+test('when MongoDB answers with an error, then the error is masked and logged', async () => {
+  await failCommand(
+    { namespace: app.namespace('users'), failCommands: ['find'], errorCode: 2 },
+    { times: 1 },
+  );
+  const res = await app.gql(LOOKUP, { headers: { 'x-request-id': 'fault-error-code' } });
+  expectMasked(res.json);
+  expect(app.logs.some((l) => l['msg'] === 'unexpected error')).toBe(true);
+  await recovered();
+});
+
+test('when MongoDB is slower than the deadline, then the request is answered at the deadline, and others are not held up', async () => {
+  await failCommand({
+    namespace: app.namespace('users'),
+    failCommands: ['find'],
+    blockConnection: true,
+    blockTimeMS: 3000,
+  });
+  const started = Date.now();
+  const slow = app.gql(LOOKUP, { headers: { 'x-request-id': 'fault-slow' } });
+  // Meanwhile, requests that do not need that query are answered at once.
+  const live = await app.request('/health/live');
+  expect(live.status).toBe(200);
+  expect(Date.now() - started).toBeLessThan(500);
+  const res = await slow;
+  const elapsed = Date.now() - started;
+  expect(res.status).toBe(503);
+  expectMasked(res.json);
+  expect(elapsed).toBeGreaterThanOrEqual(700);
+  expect(elapsed).toBeLessThan(2500);
+  await clearFailPoint();
+  await recovered();
+});
+
+test('when a signed-in request arrives while MongoDB is down, then the context fails masked, not with its text', async () => {
+  const user = await httpSignUp(app);
+  await failCommand({ namespace: app.namespace('sessions'), failCommands: ['aggregate'], errorCode: 6 });
+  const res = await app.gql('{ viewer { user { id } } }', { token: user.token });
+  expect(res.status).toBeGreaterThanOrEqual(500);
+  expectMasked(res.json);
+  await clearFailPoint();
+  const again = await app.gql('{ viewer { user { id } } }', { token: user.token });
+  expect(again.json.data.viewer.user.id).toBe(user.id);
+});
+
+test('when a query would outlive the deadline, then MongoDB gets the deadline as maxTimeMS', async () => {
+  const seen: number[] = [];
+  const client = app.deps.db.connection.getClient();
+  const listener = (event: { commandName: string; command: Record<string, unknown> }) => {
+    if (event.commandName === 'find') seen.push(event.command['maxTimeMS'] as number);
+  };
+  client.on('commandStarted', listener);
+  await app.gql(LOOKUP);
+  client.off('commandStarted', listener);
+  expect(seen).toEqual([800]);
+});
