@@ -1,4 +1,11 @@
-import { clearFailPoint, failCommand, httpSignUp, startHttpApp, type HttpApp } from './harness';
+import {
+  clearFailPoint,
+  failCommand,
+  httpSignUp,
+  startHttpApp,
+  type HttpApp,
+  type HttpResult,
+} from './harness';
 
 /**
  * MongoDB failing or slow, through the failCommand fail point, which is one per server: every fault test
@@ -17,7 +24,7 @@ afterAll(async () => {
 
 const LOOKUP = '{ user(username: "somebody") { id username } }';
 
-function expectMasked(body: any): void {
+function expectMasked(body: HttpResult['json']): void {
   expect(body.errors[0]).toMatchObject({ extensions: { code: 'INTERNAL_SERVER_ERROR' } });
   const text = JSON.stringify(body.errors);
   for (const leak of ['failCommand', 'Mongo', 'mongo', 'stack', 'ECONN', 'topology', 'Failing command']) {

@@ -19,7 +19,7 @@ afterAll(async () => {
   await prod.close();
 });
 
-async function logLine(target: HttpApp, requestId: string): Promise<Record<string, any>> {
+async function logLine(target: HttpApp, requestId: string): Promise<HttpApp['logs'][number]> {
   for (let i = 0; i < 50; i += 1) {
     const line = target.logs.find((l) => l['msg'] === 'request' && l['requestId'] === requestId);
     if (line) return line;
