@@ -171,3 +171,22 @@ test.each([
 ])('when the client address is %s, then its counter key is %s', (address, key) => {
   expect(addressKey(address)).toBe(key);
 });
+
+test('when a rate-limited sign-in reaches the real HTTP server, then the answer is 429 with Retry-After', async () => {
+  const email = `${unique('ghost')}@example.com`;
+  for (let i = 0; i < MAX; i += 1) await fail(email, newAddress());
+  const base = await app.listen();
+
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      query: 'mutation ($input: SignInUserInput!) { signInUser(input: $input) { token } }',
+      variables: { input: { email, password: 'wrong password!' } },
+    }),
+  });
+  expect(response.status).toBe(429);
+  const body = (await response.json()) as { errors: { extensions: { code: string; retryAfter: number } }[] };
+  expect(body.errors[0]!.extensions.code).toBe('RATE_LIMITED');
+  expect(response.headers.get('retry-after')).toBe(String(body.errors[0]!.extensions.retryAfter));
+});
