@@ -37,7 +37,7 @@ export async function expectRefused(
 export function firstCode(res: HttpResult): string | null {
   const errors = res.json?.errors;
   if (!Array.isArray(errors) || errors.length === 0) return null;
-  return (errors[0] as any).extensions?.code ?? 'NO_CODE';
+  return errors[0].extensions?.code ?? 'NO_CODE';
 }
 
 /** POSTs a raw body. */
