@@ -28,12 +28,18 @@ const roundsArg = argv.indexOf('--rounds');
 const ROUNDS = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : quick ? 1 : 5;
 const onlyArg = argv.indexOf('--only');
 const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : null;
-// Window lengths in whole seconds (wrk's resolution). A full run of 5 rounds takes about 15 minutes; a
-// quick one about 3, with no warm-up beyond the probes.
+// --profile: instead of the rounds, run Atrium under node --cpu-prof on W1, W2 and W3 and summarise.
+const PROFILE = argv.includes('--profile');
+// Window lengths in whole seconds (wrk's resolution). Servers stay up for the whole run, so the warm-up
+// window runs in the first round only. A full run of 5 rounds takes about 16 minutes; a quick one about 4.
 const WINDOWS = quick
   ? { warm: 0, loaded: 1, single: 1, slowWarm: 0, slowLoaded: 2, slowSingle: 1 }
-  : { warm: 1, loaded: 2, single: 1, slowWarm: 1, slowLoaded: 3, slowSingle: 2 };
+  : { warm: 2, loaded: 2, single: 1, slowWarm: 2, slowLoaded: 3, slowSingle: 2 };
 const CONNECTIONS = 50;
+// W3-W5 are bound by the database (the JavaScript emulator serves tens of requests per second): at 50
+// connections the extra ones would only queue there, p50 would be 50 ÷ its throughput, and each window
+// would leave seconds of backlog to drain. 10 connections keep it saturated.
+const DB_CONNECTIONS = 10;
 // Sign-in is bcrypt-bound (a few per second per core): fewer connections, so that latency stays inside
 // wrk's timeout, and as many as libuv's default thread pool runs hashes at once.
 const SIGNIN_CONNECTIONS = 4;
@@ -45,9 +51,9 @@ const PEERS = ['apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit',
 const WORKLOADS = {
   W1: { variants: ['bare', 'atrium', ...PEERS], slow: false },
   W2: { variants: ['bare', 'atrium-w2', ...PEERS], slow: false },
-  W3: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false },
-  W4: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false },
-  W5: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false },
+  W3: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false, db: true },
+  W4: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false, db: true },
+  W5: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false, db: true },
   // Every stack spends the same bcrypt time here; one peer is enough to show the stack's share.
   W6: { variants: ['bare', 'atrium', 'graphql-js'], slow: true },
 };
@@ -82,7 +88,7 @@ async function main() {
     ...generousLimits(),
   };
 
-  await seed(baseEnv, workDir);
+  const seededWith = await seed(baseEnv, workDir);
 
   // Servers: all started once, pinned to the server CPU; idle ones cost nothing measurable.
   const servers = {};
@@ -106,16 +112,30 @@ async function main() {
   const client = await MongoClient.connect(mongodbUri);
   const db = client.db();
 
-  // Accounts: the viewer of W3-W5 and the account W6 signs in to, both made through Atrium's API.
-  const password = `bench-${crypto.randomBytes(9).toString('base64url')}`;
-  const benchUser = { username: 'benchreader', email: 'bench.reader@example.com', password };
-  const created = await gql(servers.atrium.url, `mutation($input: CreateUserInput!) {
-    createUser(input: $input) { token errors { message path } } }`, { input: benchUser });
-  if (created.data?.createUser?.errors?.length) throw new Error(`createUser: ${JSON.stringify(created)}`);
-  const viewer = await db.collection('users').findOne({ username: benchUser.username });
-  await giveViewerAHistory(db, viewer._id);
-  const signIn = await gql(servers.atrium.url, W.W6_QUERY, { input: { email: benchUser.email, password } });
-  const token = signIn.data.signInUser.token;
+  // Accounts, made through Atrium's API: the viewer of W3-W5, and a second account that W6 signs in to and
+  // that never sends an authenticated request (the emulator's $lookup+$project drops passwordHash from the
+  // stored user once a session lookup has read it; a real mongod does not).
+  const newAccount = async (username) => {
+    const account = { username, email: `${username}@example.com`, password: `bench-${crypto.randomBytes(9).toString('base64url')}` };
+    const created = await gql(servers.atrium.url, `mutation($input: CreateUserInput!) {
+      createUser(input: $input) { token errors { message path } } }`, { input: account });
+    if (!created.data?.createUser?.token) throw new Error(`createUser: ${JSON.stringify(created)}`);
+    return account;
+  };
+  // The product's seed names a demo account, with its follows and favourites; the fallback seed has none,
+  // so the bench makes an account and gives it some.
+  let benchUser = seededWith === 'product' ? { email: 'demo2@conduit.example', password: 'conduit-demo-password' } : null;
+  if (!benchUser || !(await gql(servers.atrium.url, W.W6_QUERY, { input: benchUser })).data?.signInUser?.token) {
+    benchUser = await newAccount('benchreader');
+    const created = await db.collection('users').findOne({ username: benchUser.username });
+    await giveViewerAHistory(db, created._id);
+  }
+  const signer = await newAccount('benchsigner');
+  const viewer = await db.collection('users').findOne({ emailKey: benchUser.email });
+  benchUser.username = viewer.username;
+  const signIn = await gql(servers.atrium.url, W.W6_QUERY, { input: { email: benchUser.email, password: benchUser.password } });
+  const token = signIn.data?.signInUser?.token;
+  if (!token) throw new Error(`signInUser: ${JSON.stringify(signIn)}`);
   const auth = `Token ${token}`;
 
   const w4Slug = (
@@ -137,7 +157,10 @@ async function main() {
       ref: w4Article ? await W.referenceW4(db, w4Article.slug, viewer._id) : null,
     },
     W5: { body: { query: W.W5_QUERY, variables: { input: W.W5_INPUT } }, auth, ref: benchUser },
-    W6: { body: { query: W.W6_QUERY, variables: { input: { email: benchUser.email, password } } }, ref: benchUser },
+    W6: {
+      body: { query: W.W6_QUERY, variables: { input: { email: signer.email, password: signer.password } } },
+      ref: signer,
+    },
   };
 
   // Probe every (workload, variant) once: it must be right before it is measured, and its bytes become
@@ -194,6 +217,11 @@ async function main() {
   const bcryptAlone = measureBcrypt();
   log(`bcrypt.compare alone at cost ${BCRYPT_ROUNDS}: ${(bcryptAlone * 1000).toFixed(1)} ms CPU`);
 
+  if (PROFILE) {
+    await profileAtrium({ start, plan, servers, workDir, mongod });
+    return;
+  }
+
   // The rounds. Within each, every workload, with its variants in an order rotated by the round.
   const samples = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -219,6 +247,7 @@ async function main() {
     rounds: ROUNDS,
     windows: WINDOWS,
     connections: CONNECTIONS,
+    dbConnections: DB_CONNECTIONS,
     signInConnections: SIGNIN_CONNECTIONS,
     bcryptRounds: BCRYPT_ROUNDS,
     node: process.version,
@@ -251,22 +280,70 @@ async function main() {
   await client.close();
 }
 
+/**
+ * Atrium under load with V8's sampling profiler, one fresh process per workload (15 s at 50 connections
+ * after a 3 s warm-up), then the self time by function and by package. The profiler slows the process
+ * down, so these runs are never used for the figures.
+ */
+async function profileAtrium({ start, plan, servers, workDir, mongod }) {
+  const { summarizeProfile } = await import('./lib/profile-summary.mjs');
+  const out = {};
+  for (const w of ['W1', 'W2', 'W3']) {
+    if (!plan[w]) continue;
+    const dir = path.join(workDir, `profile-${w}`);
+    const entry = w === 'W2' ? 'bench/servers/atrium-w2.mjs' : 'dist/src/main.js';
+    const server = await start(`atrium-profile-${w}`, ['--cpu-prof', '--cpu-prof-dir', dir, entry]);
+    await waitForHttp(`http://127.0.0.1:${server.port}/`, server.child);
+    const variant = w === 'W2' ? 'atrium-w2' : 'atrium';
+    const common = { cpu: LOAD_CPU, url: server.url, bodyFile: plan[w].bodyFile, auth: plan[w].auth, check: plan[w].variants[variant], connections: CONNECTIONS };
+    await runWrk({ ...common, seconds: 3 });
+    await settle([server.child.pid, mongod.child.pid]);
+    const result = await runWrk({ ...common, seconds: 15 });
+    await settle([server.child.pid, mongod.child.pid]);
+    await new Promise((resolve) => {
+      server.child.once('exit', resolve);
+      server.child.kill('SIGTERM');
+    });
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    out[w] = { requests: result.good, bad: result.bad, ...summarizeProfile(path.join(dir, file), 30) };
+    log(`${w}: ${result.good} requests (${result.bad} wrong) under the profiler; profile ${path.relative(ROOT, path.join(dir, file))}`);
+    const line = (r) => `${String(r.ms).padStart(7)} ms ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`;
+    console.log(`-- ${w} self time by function\n${out[w].functions.slice(0, 25).map(line).join('\n')}`);
+    console.log(`-- ${w} by package / file\n${out[w].packages.slice(0, 20).map(line).join('\n')}`);
+    delete servers[`atrium-profile-${w}`];
+  }
+  const resultsDir = path.join(BENCH, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const file = path.join(resultsDir, `profile-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  log(`profile summary in ${path.relative(ROOT, file)}`);
+}
+
 /** One (workload, variant) slot of a round: warm-up, then a loaded window and a single-connection window. */
 async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
   const p = plan[w];
   const server = servers[v];
   const url = v === 'bare' ? `http://127.0.0.1:${server.port}${p.variants.bare.path}` : server.url;
   const common = { cpu: LOAD_CPU, url, bodyFile: p.bodyFile, auth: v === 'bare' ? undefined : p.auth, check: p.variants[v] };
-  const connections = spec.slow ? SIGNIN_CONNECTIONS : CONNECTIONS;
+  const connections = spec.slow ? SIGNIN_CONNECTIONS : spec.db ? DB_CONNECTIONS : CONNECTIONS;
   const timeoutSeconds = spec.slow ? 30 : 10;
-  const warm = spec.slow ? WINDOWS.slowWarm : WINDOWS.warm;
+  const pids = [server.child.pid, mongod.child.pid];
+  const warm = round > 0 ? 0 : spec.slow ? WINDOWS.slowWarm : WINDOWS.warm;
   if (warm > 0) await runWrk({ ...common, connections, seconds: warm, timeoutSeconds });
+  // Each measured window starts idle and its CPU is read once the server has finished what it received:
+  // when wrk stops, every connection still has one request in flight, which the server completes (and
+  // pays for) though wrk no longer reads the answer. Those count as requests served; on the slow,
+  // database-bound workloads (tens of requests per second) they are a large share of a window.
+  await settle(pids);
   const cpu0 = cpuSeconds(server.child.pid);
   const mcpu0 = cpuSeconds(mongod.child.pid);
   const loaded = await runWrk({ ...common, connections, seconds: spec.slow ? WINDOWS.slowLoaded : WINDOWS.loaded, timeoutSeconds });
+  await settle(pids);
   const cpu = cpuSeconds(server.child.pid) - cpu0;
   const mongoCpu = cpuSeconds(mongod.child.pid) - mcpu0;
+  const served = loaded.good + connections;
   const single = await runWrk({ ...common, connections: 1, seconds: spec.slow ? WINDOWS.slowSingle : WINDOWS.single, timeoutSeconds });
+  await settle(pids);
   if (w === 'W5') await cleanW5(db);
   const problems = [];
   for (const [name, r] of [['loaded', loaded], ['single', single]]) {
@@ -278,11 +355,12 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
     workload: w,
     variant: v,
     round,
+    connections,
     requests: loaded.good,
     rps: loaded.good / (loaded.durationUs / 1e6),
     cpuSeconds: cpu,
-    cpuUsPerReq: (cpu / Math.max(loaded.good, 1)) * 1e6,
-    mongoCpuUsPerReq: (mongoCpu / Math.max(loaded.good, 1)) * 1e6,
+    cpuUsPerReq: (cpu / served) * 1e6,
+    mongoCpuUsPerReq: (mongoCpu / served) * 1e6,
     p50Us: loaded.p50,
     p99Us: loaded.p99,
     p50SingleUs: single.p50,
@@ -290,6 +368,20 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
     valid: problems.length === 0,
     problem: problems.join('; ') || undefined,
   };
+}
+
+/** Waits (at most 15 s) until the processes have used no CPU for 200 ms: the backlog is done. */
+async function settle(pids) {
+  const total = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const deadline = Date.now() + 15_000;
+  let last = total();
+  while (Date.now() < deadline) {
+    await sleep(200);
+    const now = total();
+    // One clock tick of slack: timers and the driver's heartbeats.
+    if (now - last <= 0.011) return;
+    last = now;
+  }
 }
 
 /** The expected-response file (or marker file) wrk checks against, for one variant. */
@@ -382,6 +474,7 @@ async function seed(env, workDir) {
   });
   fs.writeFileSync(path.join(workDir, 'seed.log'), `${out.stdout}\n${out.stderr}`);
   if (out.status !== 0) throw new Error(`seed failed (see ${workDir}/seed.log):\n${out.stderr.slice(-2000)}`);
+  return script === productSeed ? 'product' : 'bench';
 }
 
 /** CPU time of bcrypt.compare at the configured cost, in its own process on the server CPU. */

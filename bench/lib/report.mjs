@@ -128,21 +128,21 @@ export function renderMarkdown(summary, commands, meta) {
   return `### Results: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${kind}
 
 Commit ${meta.commit}; Node ${meta.node}; ${meta.cpuCount} × ${meta.cpus}; ${meta.wrk}; ${meta.mongod}; bcrypt cost ${meta.bcryptRounds}.
-Windows (s): warm-up ${meta.windows.warm}, measured ${meta.windows.loaded} at ${meta.connections} connections and ${meta.windows.single} at 1 (W6: ${meta.windows.slowLoaded} / ${meta.windows.slowSingle} at ${meta.signInConnections} and 1). Run time ${Math.round(meta.durationSeconds / 60)} min.
+Windows (s): warm-up ${meta.windows.warm} (first round only), measured ${meta.windows.loaded} under load and ${meta.windows.single} at 1 connection (W6: ${meta.windows.slowLoaded} / ${meta.windows.slowSingle}). Under load: ${meta.connections} connections for W1/W2, ${meta.dbConnections} for the database-bound W3–W5, ${meta.signInConnections} for W6. Run time ${Math.round(meta.durationSeconds / 60)} min.
 
 **Server CPU per request, as a ratio to the bare server** (bare CPU/req ÷ server CPU/req; 1.00 is the ceiling, higher is better), median (min–max) over rounds:
 
 ${table(summary, 'server', (s) => range(s.cpuRatio))}
 
-**Throughput at ${meta.connections} connections, as a ratio to the bare server** (W6 at ${meta.signInConnections}), median (min–max):
+**Throughput under load, as a ratio to the bare server**, median (min–max):
 
 ${table(summary, 'server', (s) => range(s.rpsRatio))}
 
-**p50 latency, ms, at ${meta.connections} connections / at 1 connection** (medians over rounds):
+**p50 latency, ms, under load / at 1 connection** (medians over rounds):
 
 ${table(summary, 'server', (s) => `${f(s.p50Ms, 2)} / ${f(s.p50SingleMs, 3)}`)}
 
-**Absolute figures of this run** (req/s at ${meta.connections} connections; server CPU µs per request), for orientation only; compare ratios, not these, across runs:
+**Absolute figures of this run** (req/s under load; server CPU µs per request), for orientation only; compare ratios, not these, across runs:
 
 ${table(summary, 'server', (s) => `${f(s.rps, 0)}; ${f(s.cpuUsPerReq, 0)} µs`)}
 

@@ -377,8 +377,10 @@ export const resolvers = {
         viewer: null,
         errors: [{ message: 'Wrong email or password.', path: 'password' }],
       };
-      const user = await ctx.col.users.findOne({ emailKey: input.email.trim().toLowerCase() });
-      if (!user || !(await bcrypt.compare(input.password, user.passwordHash))) return failed;
+      const user = await ctx.col.users.findOne({ emailKey: input.email.normalize('NFKC').trim().toLowerCase() });
+      // Atrium's password scheme: bcrypt over the SHA-256 of the password, so that every byte counts.
+      const preHashed = createHash('sha256').update(input.password.normalize('NFC'), 'utf8').digest('base64');
+      if (!user || !(await bcrypt.compare(preHashed, user.passwordHash))) return failed;
       const refreshToken = randomBytes(32).toString('base64url');
       const now = new Date();
       const { insertedId } = await ctx.col.sessions.insertOne({
