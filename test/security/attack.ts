@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are read field by field in assertions */
 import { countDocuments, type HttpApp, type HttpResult } from '../http/harness';
 
 export interface Expectation {

@@ -1,4 +1,11 @@
-import { CREATE_USER, httpSignUp, signUpInput, startHttpApp, type HttpApp } from '../http/harness';
+import {
+  CREATE_USER,
+  httpSignUp,
+  signUpInput,
+  startHttpApp,
+  type HttpApp,
+  type HttpResult,
+} from '../http/harness';
 import { expectRefused, json, rawPost } from './attack';
 
 let app: HttpApp;
@@ -17,7 +24,7 @@ const badInput = { status: 400, code: 'BAD_USER_INPUT' };
 const userErrorOn = (mutation: string, path: string) => ({
   status: 200,
   code: null,
-  check: (res: { json: any }) => {
+  check: (res: HttpResult) => {
     expect(res.json.data[mutation].errors.map((e: { path: string }) => e.path)).toContain(path);
     expect(res.json.data[mutation].user ?? null).toBeNull();
   },

@@ -1,0 +1,281 @@
+import { hkdfSync } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { httpSignUp, startHttpApp, type HttpApp, type HttpResult } from '../http/harness';
+import { expectRefused } from './attack';
+
+let app: HttpApp;
+beforeAll(async () => {
+  app = await startHttpApp({ SIGNIN_MAX_FAILURES: '3', SIGNIN_WINDOW_SECONDS: '60' });
+});
+afterAll(async () => {
+  await app.close();
+});
+
+const VIEWER = '{ viewer { user { id } } }';
+const REFRESH =
+  'mutation($t: String!) { refreshSession(input: { refreshToken: $t }) { token refreshToken } }';
+const SIGN_IN =
+  'mutation($input: SignInUserInput!) { signInUser(input: $input) { token errors { message } } }';
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** The request ran as anonymous and said why. */
+const anonymousBecause = (problem: string) => ({
+  status: 200,
+  code: null,
+  check: (res: HttpResult) => {
+    expect(res.json.data.viewer).toBeNull();
+    expect(res.json.extensions.authentication).toEqual({ error: problem });
+    expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  },
+});
+
+function accessKey(): Buffer {
+  return Buffer.from(hkdfSync('sha256', app.config.tokenSecret!, 'atrium', 'access-token', 32));
+}
+
+async function claimsOf(token: string): Promise<{ sub: string; sid: string }> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as {
+    sub: string;
+    sid: string;
+  };
+}
+
+describe('access tokens', () => {
+  test('when a token is signed with another key, then TOKEN_INVALID', async () => {
+    const user = await httpSignUp(app);
+    const { sub, sid } = await claimsOf(user.token);
+    const forged = await new SignJWT({ sid })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setSubject(sub)
+      .setIssuer('atrium')
+      .setAudience('atrium-api')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-key-another-key-another-key'));
+    await expectRefused(app, () => app.gql(VIEWER, { token: forged }), anonymousBecause('TOKEN_INVALID'));
+  });
+
+  test('when a token says alg "none", then TOKEN_INVALID', async () => {
+    const user = await httpSignUp(app);
+    const [, payload] = user.token.split('.');
+    const none = `${b64({ alg: 'none', typ: 'at+jwt' })}.${payload}.`;
+    await expectRefused(app, () => app.gql(VIEWER, { token: none }), anonymousBecause('TOKEN_INVALID'));
+  });
+
+  test('when a token uses another algorithm with the right key (HS512), then TOKEN_INVALID', async () => {
+    const user = await httpSignUp(app);
+    const { sub, sid } = await claimsOf(user.token);
+    const token = await new SignJWT({ sid })
+      .setProtectedHeader({ alg: 'HS512', typ: 'at+jwt' })
+      .setSubject(sub)
+      .setIssuer('atrium')
+      .setAudience('atrium-api')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(Buffer.concat([accessKey(), accessKey()]));
+    await expectRefused(app, () => app.gql(VIEWER, { token }), anonymousBecause('TOKEN_INVALID'));
+  });
+
+  test('when a token has the wrong type (a plain JWT), then TOKEN_INVALID', async () => {
+    const user = await httpSignUp(app);
+    const { sub, sid } = await claimsOf(user.token);
+    const token = await new SignJWT({ sid })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(sub)
+      .setIssuer('atrium')
+      .setAudience('atrium-api')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(accessKey());
+    await expectRefused(app, () => app.gql(VIEWER, { token }), anonymousBecause('TOKEN_INVALID'));
+  });
+
+  test('when a token has expired, then TOKEN_EXPIRED', async () => {
+    const user = await httpSignUp(app);
+    const { sub, sid } = await claimsOf(user.token);
+    const { token } = await app.deps.tokens.signAccessToken(
+      { userId: sub, sessionId: sid },
+      new Date(Date.now() - 2 * 3600 * 1000),
+    );
+    await expectRefused(app, () => app.gql(VIEWER, { token }), anonymousBecause('TOKEN_EXPIRED'));
+  });
+
+  test('when a token names another user than its session, then SESSION_ENDED', async () => {
+    const alice = await httpSignUp(app);
+    const bob = await httpSignUp(app);
+    const { sid } = await claimsOf(alice.token);
+    const { token } = await app.deps.tokens.signAccessToken({ userId: bob.id, sessionId: sid });
+    await expectRefused(app, () => app.gql(VIEWER, { token }), anonymousBecause('SESSION_ENDED'));
+  });
+
+  test('when a token outlives a sign-out, then SESSION_ENDED at once', async () => {
+    const user = await httpSignUp(app);
+    await app.gql('mutation { signOut(input: {}) { endedSessionCount } }', { token: user.token });
+    await expectRefused(app, () => app.gql(VIEWER, { token: user.token }), anonymousBecause('SESSION_ENDED'));
+  });
+
+  test('when a revoked token tries a mutation, then UNAUTHENTICATED and nothing changes', async () => {
+    const user = await httpSignUp(app);
+    await app.gql('mutation { signOut(input: { allSessions: true }) { endedSessionCount } }', {
+      token: user.token,
+    });
+    await expectRefused(
+      app,
+      () =>
+        app.gql(
+          'mutation { updateUser(input: { username: "hijacked", email: "hijacked@example.com" }) { user { id } } }',
+          {
+            token: user.token,
+          },
+        ),
+      { status: 200, code: 'UNAUTHENTICATED' },
+    );
+  });
+});
+
+describe('refresh tokens', () => {
+  test('when a spent refresh token is presented again, then UNAUTHENTICATED and the whole session ends', async () => {
+    const user = await httpSignUp(app);
+    const rotated = await app.gql(REFRESH, { variables: { t: user.refreshToken } });
+    const fresh = rotated.json.data.refreshSession as { token: string; refreshToken: string };
+    const sessions = app.deps.db.connection.db!.collection('sessions');
+    const before = await sessions.countDocuments({});
+    const replay = await app.gql(REFRESH, { variables: { t: user.refreshToken } });
+    expect(replay.status).toBe(200);
+    expect(replay.json.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    // The reuse revoked the family: one session fewer, and its newest tokens no longer work.
+    expect(await sessions.countDocuments({})).toBe(before - 1);
+    await expectRefused(app, () => app.gql(REFRESH, { variables: { t: fresh.refreshToken } }), {
+      status: 200,
+      code: 'UNAUTHENTICATED',
+    });
+    await expectRefused(
+      app,
+      () => app.gql(VIEWER, { token: fresh.token }),
+      anonymousBecause('SESSION_ENDED'),
+    );
+  });
+
+  test('when one refresh token is raced by ten requests, then at most one gets new tokens', async () => {
+    const user = await httpSignUp(app);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => app.gql(REFRESH, { variables: { t: user.refreshToken } })),
+    );
+    const winners = results.filter((r) => r.json.data?.refreshSession?.token);
+    expect(winners.length).toBeLessThanOrEqual(1);
+    for (const r of results) expect(r.status).toBe(200);
+  });
+
+  test('when a refresh token is made up, then UNAUTHENTICATED', () =>
+    expectRefused(app, () => app.gql(REFRESH, { variables: { t: 'A'.repeat(43) } }), {
+      status: 200,
+      code: 'UNAUTHENTICATED',
+    }));
+});
+
+describe('passwords and brute force', () => {
+  test('when a password is 90,000 characters, then sign-in answers fast with the usual error', async () => {
+    const user = await httpSignUp(app);
+    const started = Date.now();
+    await expectRefused(
+      app,
+      () => app.gql(SIGN_IN, { variables: { input: { email: user.email, password: 'x'.repeat(90_000) } } }),
+      {
+        status: 200,
+        code: null,
+        check: (res) =>
+          expect(res.json.data.signInUser.errors[0].message).toBe('Email or password is invalid.'),
+      },
+    );
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  // Each test below counts failures from the start: an app (and database) of its own.
+  let fresh: HttpApp;
+  beforeEach(async () => {
+    fresh = await startHttpApp({ SIGNIN_MAX_FAILURES: '3', SIGNIN_WINDOW_SECONDS: '60' });
+  });
+  afterEach(async () => {
+    await fresh.close();
+  });
+
+  test('when guesses pass SIGNIN_MAX_FAILURES, then 429 RATE_LIMITED with Retry-After, even for the right password', async () => {
+    const app = fresh;
+    const victim = await httpSignUp(app);
+    const guess = (password: string) =>
+      app.gql(SIGN_IN, {
+        variables: { input: { email: victim.email, password } },
+        headers: { 'x-forwarded-for': '198.51.100.7' },
+      });
+    for (let i = 0; i < 3; i += 1) expect((await guess(`wrong guess ${i}`)).status).toBe(200);
+    await expectRefused(app, () => guess('another wrong guess'), {
+      status: 429,
+      code: 'RATE_LIMITED',
+      check: (res) => {
+        const retryAfter = res.json.errors[0].extensions.retryAfter as number;
+        expect(retryAfter).toBeGreaterThan(0);
+        expect(retryAfter).toBeLessThanOrEqual(60);
+        expect(res.headers.get('retry-after')).toBe(String(retryAfter));
+        expect(res.json.data).toBeNull();
+      },
+    });
+    await expectRefused(app, () => guess(victim.password), { status: 429, code: 'RATE_LIMITED' });
+  });
+
+  test('when one address guesses across many accounts, then it is limited by address', async () => {
+    const app = fresh;
+    const accounts = await Promise.all([httpSignUp(app), httpSignUp(app), httpSignUp(app), httpSignUp(app)]);
+    // Each guess from the socket address (no proxy is trusted) counts against that one address.
+    const statuses: number[] = [];
+    for (const account of accounts) {
+      const res = await app.gql(SIGN_IN, {
+        variables: { input: { email: account.email, password: 'nope nope 1' } },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    await expectRefused(
+      app,
+      () => app.gql(SIGN_IN, { variables: { input: { email: accounts[0].email, password: 'nope nope 2' } } }),
+      { status: 429, code: 'RATE_LIMITED' },
+    );
+  });
+
+  test('when an attacker locks an account out from elsewhere, then the lock-out lasts at most the window', async () => {
+    const proxied = await startHttpApp({
+      SIGNIN_MAX_FAILURES: '3',
+      SIGNIN_WINDOW_SECONDS: '60',
+      TRUST_PROXY: '127.0.0.1',
+    });
+    try {
+      const victim = await httpSignUp(proxied);
+      const from = (address: string, password: string) =>
+        proxied.gql(SIGN_IN, {
+          variables: { input: { email: victim.email, password } },
+          headers: { 'x-forwarded-for': address },
+        });
+      for (let i = 0; i < 4; i += 1) await from('203.0.113.66', `wrong ${i} wrong`);
+      // The per-account counter holds for the victim's own address too: the price of stopping distributed
+      // guessing is a lock-out bounded by SIGNIN_WINDOW_SECONDS.
+      await expectRefused(proxied, () => from('198.51.100.20', victim.password), {
+        status: 429,
+        code: 'RATE_LIMITED',
+        check: (res) => expect(res.json.errors[0].extensions.retryAfter).toBeLessThanOrEqual(60),
+      });
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  test('when an unknown email is tried, then the answer is the same as for a wrong password', async () => {
+    const user = await httpSignUp(fresh);
+    const unknown = await fresh.gql(SIGN_IN, {
+      variables: { input: { email: 'nobody-at-all@example.com', password: 'whatever 123' } },
+    });
+    const wrong = await fresh.gql(SIGN_IN, {
+      variables: { input: { email: user.email, password: 'whatever 123' } },
+    });
+    expect(unknown.status).toBe(200);
+    expect(unknown.json.data).toEqual(wrong.json.data);
+  });
+});
