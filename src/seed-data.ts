@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Types, type Collection } from 'mongoose';
 import type { AppDeps } from './deps';
+import { identityKey } from './services/text';
 
 /**
  * Demo data for exploring and measuring: users, articles, comments, follows and favourites, generated from a
@@ -126,9 +127,9 @@ export async function seed(deps: AppDeps, size: SeedSize = DEFAULT_SEED): Promis
     return {
       _id: idFor(`user:${n}`),
       username,
-      usernameKey: username,
+      usernameKey: identityKey(username),
       email: demoEmail(n),
-      emailKey: demoEmail(n),
+      emailKey: identityKey(demoEmail(n)),
       passwordHash,
       bio: `${pick(ADJECTIVES)} writer about ${pick(TOPICS)}`,
       image: `https://api.dicebear.com/7.x/initials/svg?seed=${username}`,

@@ -21,14 +21,18 @@ export function batchLoader<K, V, C = K>(
   return new DataLoader(batch, { batchScheduleFn: (dispatch) => setImmediate(dispatch), ...options });
 }
 
+/** Fields to read, when a record needs fewer than the whole document (never a user's password hash). */
+export type Projection = Readonly<Record<string, 1>>;
+
 export function byIdLoader<TDoc extends { _id: { toHexString(): string } }, TRecord>(
   model: AnyModel,
   toRecord: (doc: TDoc) => TRecord,
   tag: string,
+  projection?: Projection,
 ): DataLoader<string, TRecord | null> {
   return batchLoader(async (ids) => {
     const docs = (await model
-      .find({ _id: trusted({ $in: ids }) })
+      .find({ _id: trusted({ $in: ids }) }, projection)
       .comment(tag)
       .lean()) as unknown as TDoc[];
     const byId = new Map(docs.map((doc) => [doc._id.toHexString(), toRecord(doc)]));
@@ -46,11 +50,12 @@ export function byUniqueKeyLoader<TDoc, TRecord>(
   keyOf: (doc: TDoc) => string,
   toRecord: (doc: TDoc) => TRecord,
   tag: string,
-  onLoad: (record: TRecord) => void = () => undefined,
+  options: { projection?: Projection; onLoad?: (record: TRecord) => void } = {},
 ): DataLoader<string, TRecord | null> {
+  const { projection, onLoad = () => undefined } = options;
   return batchLoader(async (keys) => {
     const docs = (await model
-      .find({ [field]: trusted({ $in: keys }) })
+      .find({ [field]: trusted({ $in: keys }) }, projection && { ...projection, [field]: 1 })
       .comment(tag)
       .lean()) as unknown as TDoc[];
     const byKey = new Map(

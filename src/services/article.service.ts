@@ -58,7 +58,7 @@ export class ArticleService {
       (doc: ArticleDoc) => doc.slug,
       toArticleRecord,
       'articles.bySlug',
-      (article) => this.byId.prime(article.id, article),
+      { onLoad: (article) => this.byId.prime(article.id, article) },
     );
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');

@@ -8,7 +8,13 @@ import type { CommentDoc } from '../models/comment.model';
 import { checkCommentBody } from './article-validation';
 import type { ArticleService } from './article.service';
 import { canDeleteComment } from './permissions';
-import { toCommentRecord, toUserRecord, type CommentRecord, type UserDocLike } from './records';
+import {
+  toCommentRecord,
+  toUserRecord,
+  USER_RECORD_FIELDS,
+  type CommentRecord,
+  type UserDocLike,
+} from './records';
 import type { UserService } from './user.service';
 import { isObjectIdHex } from './text';
 import { FieldErrors } from './user-validation';
@@ -32,8 +38,18 @@ export class CommentService {
       const docs = await Comment.aggregate<CommentDoc & { author: UserDocLike[] }>([
         { $match: { articleId: { $in: articleIds.map(toObjectId) } } },
         { $sort: { createdAt: 1, _id: 1 } },
-        { $lookup: { from: 'users', localField: 'authorId', foreignField: '_id', as: 'author' } },
-        { $project: { 'author.passwordHash': 0 } },
+        {
+          // The correlated form reads only a user record's fields: no password hash leaves the users.
+          $lookup: {
+            from: 'users',
+            let: { authorId: '$authorId' },
+            pipeline: [
+              { $match: { $expr: { $eq: ['$_id', '$$authorId'] } } },
+              { $project: USER_RECORD_FIELDS },
+            ],
+            as: 'author',
+          },
+        },
       ]).option({ comment: 'comments.byArticle' });
       const grouped = new Map<string, CommentRecord[]>(articleIds.map((id) => [id, []]));
       for (const doc of docs) {

@@ -28,6 +28,18 @@ export interface UserDocLike {
   updatedAt: Date;
 }
 
+/** The fields a user record is made of: what any query that reads users for the API asks for. */
+export const USER_RECORD_FIELDS = {
+  _id: 1,
+  username: 1,
+  email: 1,
+  bio: 1,
+  image: 1,
+  role: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const satisfies Record<keyof UserDocLike, 1>;
+
 export function toUserRecord(doc: UserDocLike): UserRecord {
   return {
     id: doc._id.toHexString(),

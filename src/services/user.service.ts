@@ -7,7 +7,7 @@ import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { byIdLoader, byUniqueKeyLoader } from '../loaders';
 import type { UserDoc } from '../models/user.model';
 import { duplicateKeyField } from './mongo-errors';
-import { toUserRecord, type UserRecord } from './records';
+import { toUserRecord, USER_RECORD_FIELDS, type UserRecord } from './records';
 import { identityKey, isObjectIdHex, normalize } from './text';
 import {
   checkBio,
@@ -44,13 +44,14 @@ export class UserService {
   ) {
     const { User } = deps.models;
     if (viewer.kind === 'user') this.selves.add(viewer.id);
-    this.byId = byIdLoader(User, toUserRecord, 'users.byId');
+    this.byId = byIdLoader(User, toUserRecord, 'users.byId', USER_RECORD_FIELDS);
     this.byUsernameKey = byUniqueKeyLoader(
       User,
       'usernameKey',
       (doc: UserDoc) => doc.usernameKey,
       toUserRecord,
       'users.byUsername',
+      { projection: USER_RECORD_FIELDS, onLoad: (user) => this.byId.prime(user.id, user) },
     );
   }
 

@@ -1,6 +1,6 @@
 import { createTestApp, type TestApp } from '../support/app';
 import { codes, comment, publish } from '../support/content';
-import { grantRole, signUp } from '../support/fixtures';
+import { grantRole, signIn, signUp } from '../support/fixtures';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -128,4 +128,17 @@ describe('deleteComment', () => {
       expect(codes(await app.execute(DELETE, { as: s.admin, variables: { id } }))).toEqual(['NOT_FOUND']);
     }
   });
+});
+
+test('when comments and their authors are listed, then the authors can still sign in and no hash leaks', async () => {
+  const author = await signUp(app);
+  const commenter = await signUp(app);
+  const article = await publish(app, author);
+  await comment(app, commenter, article.id);
+  const list = await app.execute(COMMENTS, { variables: { slug: article.slug } });
+  expect(JSON.stringify(list)).not.toContain('$2b$');
+  const stored = await app.deps.models.User.findById(commenter.id).lean();
+  expect(stored?.passwordHash).toMatch(/^\$2b\$/);
+  const again = await signIn(app, commenter);
+  expect(again.data.signInUser.errors).toEqual([]);
 });
