@@ -16,7 +16,10 @@ export class SessionResolver {
   @Mutation(() => SignInUserPayload, {
     description: 'Signs in with email and password. Repeated failures are throttled (`RATE_LIMITED`).',
   })
-  signInUser(@Arg('input', () => SignInUserInput) input: SignInUserInput, @Ctx() ctx: Context) {
+  signInUser(
+    @Arg('input', () => SignInUserInput, { description: 'The credentials.' }) input: SignInUserInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(input.clientMutationId, async () =>
       sessionPayload(await ctx.services.sessions.signIn({ email: input.email, password: input.password })),
     );
@@ -25,7 +28,11 @@ export class SessionResolver {
   @Mutation(() => RefreshSessionPayload, {
     description: 'Exchanges a refresh token for new tokens. A token used twice ends its whole session.',
   })
-  refreshSession(@Arg('input', () => RefreshSessionInput) input: RefreshSessionInput, @Ctx() ctx: Context) {
+  refreshSession(
+    @Arg('input', () => RefreshSessionInput, { description: 'The refresh token to exchange.' })
+    input: RefreshSessionInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(input.clientMutationId, async () =>
       sessionPayload(await ctx.services.sessions.refresh(input.refreshToken)),
     );
@@ -33,7 +40,10 @@ export class SessionResolver {
 
   @Authorized()
   @Mutation(() => SignOutPayload, { description: 'Ends the current session, or all of them.' })
-  async signOut(@Arg('input', () => SignOutInput) input: SignOutInput, @Ctx() ctx: Context) {
+  async signOut(
+    @Arg('input', () => SignOutInput, { description: 'Which sessions to end.' }) input: SignOutInput,
+    @Ctx() ctx: Context,
+  ) {
     const endedSessionCount = await ctx.services.sessions.signOut(input.allSessions ?? false);
     return { endedSessionCount, clientMutationId: input.clientMutationId ?? null };
   }

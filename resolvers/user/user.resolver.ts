@@ -12,7 +12,10 @@ export class UserResolver {
     nullable: true,
     description: 'The user with this username (case-insensitive), or null.',
   })
-  user(@Arg('username', () => String) username: string, @Ctx() ctx: Context): Promise<UserRecord | null> {
+  user(
+    @Arg('username', () => String, { description: 'The username, in any case.' }) username: string,
+    @Ctx() ctx: Context,
+  ): Promise<UserRecord | null> {
     return ctx.services.users.getByUsername(username);
   }
 
@@ -25,7 +28,10 @@ export class UserResolver {
   }
 
   @Mutation(() => CreateUserPayload, { description: 'Registers an account and signs it in.' })
-  createUser(@Arg('input', () => CreateUserInput) input: CreateUserInput, @Ctx() ctx: Context) {
+  createUser(
+    @Arg('input', () => CreateUserInput, { description: 'The new account.' }) input: CreateUserInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(input.clientMutationId, async () =>
       sessionPayload(
         await ctx.services.sessions.signUp({
@@ -39,7 +45,10 @@ export class UserResolver {
 
   @Authorized()
   @Mutation(() => UpdateUserPayload, { description: "Changes the signed-in user's settings." })
-  updateUser(@Arg('input', () => UpdateUserInput) input: UpdateUserInput, @Ctx() ctx: Context) {
+  updateUser(
+    @Arg('input', () => UpdateUserInput, { description: 'The new settings.' }) input: UpdateUserInput,
+    @Ctx() ctx: Context,
+  ) {
     return payload(input.clientMutationId, async () => ({
       user: await ctx.services.users.update({
         username: input.username,
