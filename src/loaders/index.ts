@@ -21,6 +21,17 @@ export function batchLoader<K, V, C = K>(
   return new DataLoader(batch, { batchScheduleFn: (dispatch) => setImmediate(dispatch), ...options });
 }
 
+/**
+ * Asks for a whole result in the first reply: without it MongoDB answers 101 documents and the rest costs
+ * `getMore` round trips, so a batch's cost would grow with its size. (Replies still stop at 16 MiB.)
+ */
+export function oneBatch(expected: number): { batchSize: number } {
+  return { batchSize: Math.max(expected + 1, 101) };
+}
+
+/** For results whose size is not known in advance, such as every comment of a page of articles. */
+export const WHOLE_RESULT = { batchSize: 100_000 } as const;
+
 /** Fields to read, when a record needs fewer than the whole document (never a user's password hash). */
 export type Projection = Readonly<Record<string, 1>>;
 
@@ -33,6 +44,7 @@ export function byIdLoader<TDoc extends { _id: { toHexString(): string } }, TRec
   return batchLoader(async (ids) => {
     const docs = (await model
       .find({ _id: trusted({ $in: ids }) }, projection)
+      .batchSize(oneBatch(ids.length).batchSize)
       .comment(tag)
       .lean()) as unknown as TDoc[];
     const byId = new Map(docs.map((doc) => [doc._id.toHexString(), toRecord(doc)]));
@@ -56,6 +68,7 @@ export function byUniqueKeyLoader<TDoc, TRecord>(
   return batchLoader(async (keys) => {
     const docs = (await model
       .find({ [field]: trusted({ $in: keys }) }, projection && { ...projection, [field]: 1 })
+      .batchSize(oneBatch(keys.length).batchSize)
       .comment(tag)
       .lean()) as unknown as TDoc[];
     const byKey = new Map(
@@ -77,7 +90,7 @@ export function countByLoader(model: AnyModel, field: string, tag: string): Data
         { $match: { [field]: { $in: ids.map(toObjectId) } } },
         { $group: { _id: `$${field}`, n: { $sum: 1 } } },
       ])
-      .option({ comment: tag });
+      .option({ comment: tag, ...oneBatch(ids.length) });
     const counts = new Map(rows.map((row) => [row._id.toHexString(), row.n]));
     return ids.map((id) => counts.get(id) ?? 0);
   });
@@ -98,6 +111,7 @@ export function pairExistsLoader(
     const docs = (await model
       .find({ [fixedField]: fixedId, [keyField]: trusted({ $in: ids }) })
       .select({ [keyField]: 1 })
+      .batchSize(oneBatch(ids.length).batchSize)
       .comment(tag)
       .lean()) as unknown as Record<string, { toHexString(): string }>[];
     const found = new Set(docs.map((doc) => doc[keyField]!.toHexString()));

@@ -4,7 +4,7 @@ import { trusted, Types } from 'mongoose';
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, toObjectId } from '../loaders';
+import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { checkArticle, slugify, type ArticleFields } from './article-validation';
 import { duplicateKeyField } from './mongo-errors';
@@ -74,7 +74,7 @@ export class ArticleService {
             byViewer: { $max: viewerId ? { $eq: ['$userId', viewerId] } : false },
           },
         },
-      ]).option({ comment: 'favorites.stats' });
+      ]).option({ comment: 'favorites.stats', ...oneBatch(articleIds.length) });
       const stats = new Map(rows.map((row) => [row._id.toHexString(), row]));
       return articleIds.map((id) => {
         const row = stats.get(id);
@@ -85,7 +85,7 @@ export class ArticleService {
       const rows = await Favorite.aggregate<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>([
         { $match: { userId: { $in: userIds.map(toObjectId) } } },
         { $group: { _id: '$userId', ids: { $push: '$articleId' } } },
-      ]).option({ comment: 'favorites.articleIdsByUser' });
+      ]).option({ comment: 'favorites.articleIdsByUser', ...oneBatch(userIds.length) });
       const byUser = new Map(rows.map((row) => [row._id.toHexString(), row.ids]));
       return userIds.map((id) => byUser.get(id) ?? []);
     });
@@ -118,31 +118,33 @@ export class ArticleService {
 
   /** Articles newest first, optionally by tag, author and/or a user's favourites. */
   async list(filter: ArticleFilter, page: PageArgs): Promise<Connection<ArticleRecord>> {
+    const tag = filter.tag == null ? null : foldCase(normalize(filter.tag));
+    const [author, fan] = await Promise.all([
+      filter.author == null ? null : this.users.getByUsername(filter.author),
+      filter.favoritedBy == null ? null : this.users.getByUsername(filter.favoritedBy),
+    ]);
+    const list = `articles:${JSON.stringify([tag, filter.author == null ? null : author?.id, fan?.id])}`;
+    if ((filter.author != null && !author) || (filter.favoritedBy != null && !fan)) {
+      return emptyConnection(page, this.cursors, list);
+    }
     const query: Filter = {};
-    if (filter.tag != null) query['tagList'] = foldCase(normalize(filter.tag));
-    if (filter.author != null) {
-      const author = await this.users.getByUsername(filter.author);
-      if (!author) return emptyConnection(page, this.cursors, 'article');
-      query['authorId'] = new Types.ObjectId(author.id);
-    }
-    if (filter.favoritedBy != null) {
-      const fan = await this.users.getByUsername(filter.favoritedBy);
-      if (!fan) return emptyConnection(page, this.cursors, 'article');
-      query['_id'] = trusted({ $in: await this.favoriteIds(fan.id) });
-    }
-    return this.page(query, page);
+    if (tag !== null) query['tagList'] = tag;
+    if (author) query['authorId'] = new Types.ObjectId(author.id);
+    if (fan) query['_id'] = trusted({ $in: await this.favoriteIds(fan.id) });
+    return this.page(list, query, page);
   }
 
   /** A user's articles, newest first; counts for many users come from one query. */
   byAuthor(author: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
     const count = () => this.countByAuthor.load(author.id);
-    return this.page({ authorId: new Types.ObjectId(author.id) }, page, count);
+    return this.page(`user-articles:${author.id}`, { authorId: new Types.ObjectId(author.id) }, page, count);
   }
 
   /** The articles a user favourited, newest first. */
   async favoritedBy(fan: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
     const count = () => this.countFavoritedBy.load(fan.id);
-    return this.page({ _id: trusted({ $in: await this.favoriteIds(fan.id) }) }, page, count);
+    const list = `user-favorites:${fan.id}`;
+    return this.page(list, { _id: trusted({ $in: await this.favoriteIds(fan.id) }) }, page, count);
   }
 
   /** The viewer's feed: articles by the users they follow, newest first. */
@@ -150,8 +152,9 @@ export class ArticleService {
     const followees = await this.deps.models.Follow.distinct('followeeId', {
       followerId: new Types.ObjectId(userId),
     }).comment('follows.followeeIdsByUser');
-    if (followees.length === 0) return emptyConnection(page, this.cursors, 'article');
-    return this.page({ authorId: trusted({ $in: followees }) }, page);
+    const list = `feed:${userId}`;
+    if (followees.length === 0) return emptyConnection(page, this.cursors, list);
+    return this.page(list, { authorId: trusted({ $in: followees }) }, page);
   }
 
   /** The most used tags, most used first (ties by name); at most `limit`. */
@@ -161,7 +164,7 @@ export class ArticleService {
       { $group: { _id: '$tagList', uses: { $sum: 1 } } },
       { $sort: { uses: -1, _id: 1 } },
       { $limit: limit },
-    ]).option({ comment: 'articles.tags' });
+    ]).option({ comment: 'articles.tags', ...oneBatch(limit) });
     return rows.map((row) => row._id);
   }
 
@@ -181,6 +184,7 @@ export class ArticleService {
           slug,
           authorId: new Types.ObjectId(authorId),
         });
+        this.countByAuthor.clear(authorId);
         return this.remember(toArticleRecord(doc));
       } catch (error) {
         if (duplicateKeyField(error) !== 'slug') throw error;
@@ -224,6 +228,10 @@ export class ArticleService {
     this.byId.clear(id);
     this.bySlug.clear(article.slug);
     this.favoriteStats.clear(id).prime(id, { count: 0, byViewer: false });
+    this.countByAuthor.clear(article.authorId);
+    // Any user's favourites may have named it.
+    this.favoriteIdsByUser.clearAll();
+    this.countFavoritedBy.clearAll();
     return article;
   }
 
@@ -240,7 +248,10 @@ export class ArticleService {
       // Two concurrent upserts can both try to insert; the unique index lets one win, which is the outcome.
       if (duplicateKeyField(error) === null) throw error;
     }
-    this.favoriteStats.clear(id);
+    await this.undoIfArticleGone(id, () =>
+      this.deps.models.Favorite.deleteOne(key).comment('favorites.undo'),
+    );
+    this.forgetFavorites(id, userId);
     return article;
   }
 
@@ -251,7 +262,7 @@ export class ArticleService {
       userId: new Types.ObjectId(userId),
       articleId: new Types.ObjectId(id),
     }).comment('favorites.remove');
-    this.favoriteStats.clear(id);
+    this.forgetFavorites(id, userId);
     return article;
   }
 
@@ -260,6 +271,27 @@ export class ArticleService {
     const article = await this.getById(id);
     if (!article) throw new NotFoundError('Article');
     return article;
+  }
+
+  /**
+   * A favourite or comment written while its article is being deleted could land after the cascade removed
+   * the others. The article is deleted before its cascade, so checking for it after the write is enough:
+   * when it is gone, the write is undone and the caller told the article does not exist.
+   */
+  async undoIfArticleGone(id: string, undo: () => PromiseLike<unknown>): Promise<void> {
+    const exists = await this.deps.models.Article.exists({ _id: new Types.ObjectId(id) }).comment(
+      'articles.exists',
+    );
+    if (exists) return;
+    await undo();
+    this.byId.clear(id);
+    throw new NotFoundError('Article');
+  }
+
+  private forgetFavorites(articleId: string, userId: string): void {
+    this.favoriteStats.clear(articleId);
+    this.favoriteIdsByUser.clear(userId);
+    this.countFavoritedBy.clear(userId);
   }
 
   private requireUser(): string {
@@ -271,7 +303,9 @@ export class ArticleService {
     return this.favoriteIdsByUser.load(userId);
   }
 
+  /** `list` names the list for its cursors, e.g. `feed:<user id>`. */
   private page(
+    list: string,
     filter: Filter,
     page: PageArgs,
     count?: () => Promise<number>,
@@ -281,7 +315,7 @@ export class ArticleService {
       pages: this.pages,
       filter,
       sortField: 'createdAt',
-      kind: 'article',
+      list,
       args: page,
       codec: this.cursors,
       toNode: (doc) => this.remember(toArticleRecord(doc)),

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, toObjectId } from '../loaders';
+import { batchLoader, byIdLoader, toObjectId, WHOLE_RESULT } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
 import { checkCommentBody } from './article-validation';
 import type { ArticleService } from './article.service';
@@ -50,7 +50,7 @@ export class CommentService {
             as: 'author',
           },
         },
-      ]).option({ comment: 'comments.byArticle' });
+      ]).option({ comment: 'comments.byArticle', ...WHOLE_RESULT });
       const grouped = new Map<string, CommentRecord[]>(articleIds.map((id) => [id, []]));
       for (const doc of docs) {
         if (doc.author[0]) users.prime(toUserRecord(doc.author[0]));
@@ -82,6 +82,9 @@ export class CommentService {
       authorId: new Types.ObjectId(this.viewer.id),
       body: text,
     });
+    await this.articles.undoIfArticleGone(article.id, () =>
+      this.deps.models.Comment.deleteOne({ _id: doc._id }).comment('comments.undo'),
+    );
     const comment = toCommentRecord(doc);
     this.byId.prime(comment.id, comment);
     this.byArticle.clear(article.id);

@@ -41,20 +41,17 @@ export class FollowService {
   }
 
   /** A user's followers, most recent first. */
-  followers(user: UserRecord, page: PageArgs): Promise<Connection<UserRecord>> {
-    return keysetPage<FollowDoc, UserRecord>({
+  followers(user: UserRecord, page: PageArgs): Promise<Connection<UserRecord | null>> {
+    return keysetPage<FollowDoc, UserRecord | null>({
       pages: this.pages,
       filter: { followeeId: new Types.ObjectId(user.id) },
       sortField: 'createdAt',
-      kind: 'follower',
+      list: `followers:${user.id}`,
       args: page,
       codec: this.cursors,
-      toNode: async (doc) => {
-        const follower = await this.users.getById(doc.followerId.toHexString());
-        // Follows are removed with their users; a follow without one is a broken invariant.
-        if (!follower) throw new Error(`follow ${doc._id.toHexString()} names a missing user`);
-        return follower;
-      },
+      // Follows go with their users; should one outlive its user, that edge shows no node rather than
+      // failing the whole list.
+      toNode: (doc) => this.users.getById(doc.followerId.toHexString()),
       count: () => this.followersCount.load(user.id),
     });
   }

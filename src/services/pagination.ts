@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type DataLoader from 'dataloader';
-import { batchLoader } from '../loaders';
 import { trusted, Types, type Model } from 'mongoose';
+import { batchLoader, oneBatch } from '../loaders';
 import { hmac } from '../auth/tokens';
 import { BadUserInputError } from '../errors';
 import type { Connection } from './records';
@@ -25,28 +25,35 @@ interface Position {
 }
 
 /**
- * Opaque, tamper-evident cursors: a position (time, id) and the kind of list it came from, signed with a key
- * derived from the token secret. A forged cursor, or one from another kind of list, is refused rather than
- * answered with a wrong page.
+ * Opaque, tamper-evident cursors: a position (time, id) and the list it came from, signed with a key derived
+ * from the token secret. A forged cursor, or one from another list (another kind of list, another user's
+ * followers, another filter), is refused rather than answered with a wrong page.
  */
 export class CursorCodec {
   constructor(private readonly key: Buffer) {}
 
-  encode(kind: string, at: Date, id: string): string {
-    const payload = Buffer.from(`${kind}:${at.getTime()}:${id}`).toString('base64url');
+  /** `list` names the list exactly, e.g. `followers:<user id>`. */
+  encode(list: string, at: Date, id: string): string {
+    const payload = Buffer.from(`${this.listTag(list)}:${at.getTime()}:${id}`).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
   }
 
-  decode(kind: string, cursor: string, argument: string): Position {
+  decode(list: string, cursor: string, argument: string): Position {
     const invalid = new BadUserInputError(`The \`${argument}\` cursor is not valid for this list.`, argument);
     const [payload, signature, extra] = cursor.split('.');
     if (!payload || !signature || extra !== undefined || cursor.length > 200) throw invalid;
     const expected = Buffer.from(this.sign(payload));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid;
-    const match = /^([a-z]+):(\d{1,15}):([0-9a-f]{24})$/.exec(Buffer.from(payload, 'base64url').toString());
-    if (!match || match[1] !== kind) throw invalid;
+    const match = /^([\w-]{16}):(\d{1,15}):([0-9a-f]{24})$/.exec(
+      Buffer.from(payload, 'base64url').toString(),
+    );
+    if (!match || match[1] !== this.listTag(list)) throw invalid;
     return { at: new Date(Number(match[2])), id: new Types.ObjectId(match[3]) };
+  }
+
+  private listTag(list: string): string {
+    return hmac(this.key, `list:${list}`).slice(0, 16);
   }
 
   private sign(payload: string): string {
@@ -58,7 +65,7 @@ export class CursorCodec {
 export function readPage(
   args: PageArgs,
   codec: CursorCodec,
-  kind: string,
+  list: string,
 ): { backward: boolean; size: number; after: Position | undefined; before: Position | undefined } {
   for (const name of ['first', 'last'] as const) {
     const value = args[name];
@@ -74,8 +81,8 @@ export function readPage(
   return {
     backward,
     size: (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE,
-    after: args.after == null ? undefined : codec.decode(kind, args.after, 'after'),
-    before: args.before == null ? undefined : codec.decode(kind, args.before, 'before'),
+    after: args.after == null ? undefined : codec.decode(list, args.after, 'after'),
+    before: args.before == null ? undefined : codec.decode(list, args.before, 'before'),
   };
 }
 
@@ -109,7 +116,9 @@ export function pageLoader<TDoc>(model: Model<any>, tag: string): DataLoader<Pag
           $unionWith: { coll: model.collection.collectionName, pipeline: branch(query, i + 1) },
         })),
       ];
-      const docs = await model.aggregate<TDoc & { [BRANCH]: number }>(pipeline).option({ comment: tag });
+      const docs = await model
+        .aggregate<TDoc & { [BRANCH]: number }>(pipeline)
+        .option({ comment: tag, ...oneBatch(queries.reduce((n, q) => n + q.limit, 0)) });
       const pages = queries.map((): TDoc[] => []);
       for (const doc of docs) {
         const index = doc[BRANCH];
@@ -130,8 +139,8 @@ export interface KeysetOptions<TDoc, TNode> {
   readonly filter: Filter;
   /** The date field that orders the list, newest first; ties are broken by `_id`. */
   readonly sortField: string;
-  /** The kind of list, bound into its cursors. */
-  readonly kind: string;
+  /** Names the list exactly (kind and filter); bound into its cursors. */
+  readonly list: string;
   readonly args: PageArgs;
   readonly codec: CursorCodec;
   readonly toNode: (doc: TDoc) => TNode | Promise<TNode>;
@@ -145,8 +154,8 @@ export interface KeysetOptions<TDoc, TNode> {
 export async function keysetPage<TDoc extends { _id: Types.ObjectId }, TNode>(
   options: KeysetOptions<TDoc, TNode>,
 ): Promise<Connection<TNode>> {
-  const { args, codec, kind, sortField } = options;
-  const { backward, size, after, before } = readPage(args, codec, kind);
+  const { args, codec, list, sortField } = options;
+  const { backward, size, after, before } = readPage(args, codec, list);
   const bounds: Filter[] = [];
   // Range on the sort field (index bounds) plus an exclusion of the tie at the cursor's own time.
   if (after) {
@@ -177,7 +186,7 @@ export async function keysetPage<TDoc extends { _id: Types.ObjectId }, TNode>(
 
   const edges = await Promise.all(
     page.map(async (doc) => ({
-      cursor: codec.encode(kind, (doc as unknown as Record<string, Date>)[sortField]!, doc._id.toHexString()),
+      cursor: codec.encode(list, (doc as unknown as Record<string, Date>)[sortField]!, doc._id.toHexString()),
       node: await options.toNode(doc),
     })),
   );
@@ -195,8 +204,8 @@ export async function keysetPage<TDoc extends { _id: Types.ObjectId }, TNode>(
 }
 
 /** An empty page, for lists whose filter names something that does not exist; the arguments still count. */
-export function emptyConnection<T>(args: PageArgs, codec: CursorCodec, kind: string): Connection<T> {
-  readPage(args, codec, kind);
+export function emptyConnection<T>(args: PageArgs, codec: CursorCodec, list: string): Connection<T> {
+  readPage(args, codec, list);
   return {
     edges: [],
     pageInfo: { startCursor: null, endCursor: null, hasNextPage: false, hasPreviousPage: false },

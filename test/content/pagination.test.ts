@@ -173,6 +173,31 @@ describe('bad paging arguments', () => {
     expect(codes(await page({ after: foreign }))).toEqual(['BAD_USER_INPUT']);
   });
 
+  test('when a cursor comes from another list of the same kind, then BAD_USER_INPUT', async () => {
+    const other = await signUp(app);
+    await publish(app, other);
+    const theirs = await app.execute(PAGE, { variables: { author: other.username, first: 1 } });
+    const foreign: string = theirs.data.articles.pageInfo.endCursor;
+    expect(codes(await page({ after: foreign }))).toEqual(['BAD_USER_INPUT']);
+    const feed = await app.execute(`query($c: String) { viewer { feed(after: $c) { nodes { slug } } } }`, {
+      as: author,
+      variables: { c: foreign },
+    });
+    expect(codes(feed)).toEqual(['BAD_USER_INPUT']);
+    const fans = [await signUp(app), await signUp(app)];
+    await follow(app, fans[0]!, author);
+    await follow(app, fans[1]!, other);
+    const followers = `query($u: String!, $c: String) { user(username: $u) { followers(first: 1, after: $c) { pageInfo { endCursor } } } }`;
+    const mine = await app.execute(followers, { variables: { u: author.username } });
+    const cursor = mine.data.user.followers.pageInfo.endCursor;
+    expect(codes(await app.execute(followers, { variables: { u: other.username, c: cursor } }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    expect(
+      (await app.execute(followers, { variables: { u: author.username, c: cursor } })).errors,
+    ).toBeUndefined();
+  });
+
   test('when a list is empty, then a forged cursor is still refused', async () => {
     const loner = await signUp(app);
     const result = await app.execute(PAGE, { variables: { author: loner.username, after: 'x.y' } });

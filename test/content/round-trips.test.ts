@@ -113,6 +113,31 @@ test('when a nested query walks articles, authors and their followers, then the 
   expect(large.commands.total).toBe(small.commands.total);
 });
 
+test('when a batch reads more than a first reply holds (101 documents), then it is still one command', async () => {
+  const author = await signUp(app);
+  const article = await publish(app, author);
+  const commenter = await signUp(app);
+  await app.deps.models.Comment.insertMany(
+    Array.from({ length: 150 }, (_, i) => ({ articleId: article.id, authorId: commenter.id, body: `c${i}` })),
+  );
+  const result = await app.execute(
+    `query($s: String!) { article(slug: $s) { comments { id author { username } } } }`,
+    {
+      variables: { s: article.slug },
+    },
+  );
+  expect(result.data.article.comments).toHaveLength(150);
+  expect(result.commands.byTag['comments.byArticle']).toBe(1);
+  expect(result.commands.byTag['getMore']).toBeUndefined();
+  const nested = await app.execute(
+    `query($tag: String) { articles(tag: $tag, first: 12) { nodes { author { articles(first: 12) { nodes { id } } } } } }`,
+    { variables: { tag } },
+  );
+  expect(nested.errors).toBeUndefined();
+  expect(nested.commands.byTag['articles.page']).toBe(2);
+  expect(nested.commands.byTag['getMore']).toBeUndefined();
+});
+
 test('when the feed and the tag list are read, then each costs one or two commands', async () => {
   const feed = await app.execute(`{ viewer { feed(first: 20) { nodes { slug author { username } } } } }`, {
     as: viewer,

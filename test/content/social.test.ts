@@ -162,3 +162,73 @@ describe('follows', () => {
     });
   });
 });
+
+describe('reads after writes in the same request', () => {
+  test('when one operation publishes twice, then the second payload counts both', async () => {
+    const author = await signUp(app);
+    const input = (title: string) => ({ title, description: '', body: 'b', tagList: [] });
+    const result = await app.execute(
+      `mutation($a: CreateArticleInput!, $b: CreateArticleInput!) {
+        a: createArticle(input: $a) { article { id } }
+        b: createArticle(input: $b) { article { author { articles { totalCount nodes { id } } } } }
+      }`,
+      { as: author, variables: { a: input('First'), b: input('Second') } },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.b.article.author.articles.totalCount).toBe(2);
+    expect(result.data.b.article.author.articles.nodes).toHaveLength(2);
+  });
+
+  test('when one operation favourites twice, then the second payload lists both favourites', async () => {
+    const author = await signUp(app);
+    const x = await publish(app, author);
+    const y = await publish(app, author);
+    const favorites = `article { author { favoriteArticles { totalCount nodes { id } } } }`;
+    const result = await app.execute(
+      `mutation($x: ID!, $y: ID!) {
+        f1: favoriteArticle(input: { id: $x }) { ${favorites} }
+        f2: favoriteArticle(input: { id: $y }) { ${favorites} }
+        u1: unfavoriteArticle(input: { id: $x }) { ${favorites} }
+      }`,
+      { as: author, variables: { x: x.id, y: y.id } },
+    );
+    expect(result.errors).toBeUndefined();
+    const ids = (key: string) => result.data[key].article.author.favoriteArticles;
+    expect(ids('f1')).toEqual({ totalCount: 1, nodes: [{ id: x.id }] });
+    expect(ids('f2')).toEqual({ totalCount: 2, nodes: [{ id: y.id }, { id: x.id }] });
+    expect(ids('u1')).toEqual({ totalCount: 1, nodes: [{ id: y.id }] });
+  });
+});
+
+describe('writes racing a delete', () => {
+  test('when favourites and comments race the deletion of their article, then none outlives it', async () => {
+    const author = await signUp(app);
+    const fans = await Promise.all(Array.from({ length: 4 }, () => signUp(app)));
+    for (let round = 0; round < 8; round += 1) {
+      const article = await publish(app, author);
+      await Promise.all([
+        ...fans.map((fan) =>
+          app.execute(`mutation($id: ID!) { favoriteArticle(input: { id: $id }) { article { id } } }`, {
+            as: fan,
+            variables: { id: article.id },
+          }),
+        ),
+        ...fans.map((fan) =>
+          app.execute(
+            `mutation($id: ID!) { addComment(input: { articleId: $id, body: "race" }) { comment { id } } }`,
+            {
+              as: fan,
+              variables: { id: article.id },
+            },
+          ),
+        ),
+        app.execute(`mutation($id: ID!) { deleteArticle(input: { id: $id }) { article { id } } }`, {
+          as: author,
+          variables: { id: article.id },
+        }),
+      ]);
+      expect(await app.deps.models.Favorite.countDocuments({ articleId: article.id })).toBe(0);
+      expect(await app.deps.models.Comment.countDocuments({ articleId: article.id })).toBe(0);
+    }
+  });
+});
