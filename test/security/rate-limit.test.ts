@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { MongoBucketStore } from '../../src/rate-limit/mongo-store';
 import { startHttpApp, type HttpApp } from '../http/harness';
 import { expectRefused } from './attack';
 
@@ -100,4 +101,39 @@ test('when rate limiting is off, then costs are still reported without a throttl
   } finally {
     await app.close();
   }
+});
+
+describe('the MongoDB store shared by several instances', () => {
+  let app: HttpApp;
+  beforeAll(async () => {
+    app = await startHttpApp();
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  test('when two instances take from one bucket at once, then they never spend the same points twice', async () => {
+    const policy = { maxPoints: 100, restoreRate: 1 };
+    const one = new MongoBucketStore(app.deps.db.connection, policy);
+    const two = new MongoBucketStore(app.deps.db.connection, policy);
+    await one.init();
+    const now = Date.now();
+    const takes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? one : two).take('address:198.51.100.77', 10, now)),
+    );
+    expect(takes.filter((t) => t.allowed)).toHaveLength(10);
+    expect(Math.min(...takes.map((t) => t.available))).toBe(0);
+  });
+
+  test('when time passes, then the bucket refills at the restore rate, up to its maximum', async () => {
+    const store = new MongoBucketStore(app.deps.db.connection, { maxPoints: 100, restoreRate: 10 });
+    const t0 = Date.now();
+    expect(await store.take('address:198.51.100.78', 100, t0)).toEqual({ allowed: true, available: 0 });
+    expect((await store.take('address:198.51.100.78', 30, t0 + 2000)).allowed).toBe(false); // 20 back
+    expect(await store.take('address:198.51.100.78', 30, t0 + 3000)).toEqual({ allowed: true, available: 0 });
+    expect(await store.take('address:198.51.100.78', 1, t0 + 60_000)).toEqual({
+      allowed: true,
+      available: 99,
+    });
+  });
 });
