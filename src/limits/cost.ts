@@ -34,6 +34,9 @@ const LIST_ESTIMATES: Readonly<Record<string, number>> = {
   'Query.tags': 50,
 };
 
+/** Lists by item type: a payload's `errors` hold a handful of UserErrors, not a page. */
+const ITEM_ESTIMATES: Readonly<Record<string, number>> = { UserError: 2 };
+
 type Variables = Readonly<Record<string, unknown>> | undefined;
 
 const fragmentsByDocument = new WeakMap<DocumentNode, Map<string, FragmentDefinitionNode>>();
@@ -129,7 +132,9 @@ export function operationCost(
     }
     let cost = each;
     if (isListType(getNullableType(field.type))) {
-      cost = each * (page ?? LIST_ESTIMATES[`${parent.name}.${name}`] ?? DEFAULT_PAGE_SIZE);
+      cost =
+        each *
+        (page ?? LIST_ESTIMATES[`${parent.name}.${name}`] ?? ITEM_ESTIMATES[type.name] ?? DEFAULT_PAGE_SIZE);
     }
     if (parent === root) {
       // A root field always costs something: it is at least one round trip.

@@ -275,3 +275,108 @@ describe('Unicode', () => {
     );
   });
 });
+
+describe('content inputs', () => {
+  const CREATE_ARTICLE =
+    'mutation($i: CreateArticleInput!) { createArticle(input: $i) { article { id tagList } errors { message path } } }';
+  const article = (overrides: Record<string, unknown>) => ({
+    title: 'A title',
+    description: 'd',
+    body: 'b',
+    tagList: [],
+    ...overrides,
+  });
+  let author: { token: string };
+  beforeAll(async () => {
+    author = await httpSignUp(app);
+  });
+
+  test('when an article input names its authorId, then 400 and nothing is made', () =>
+    expectRefused(
+      app,
+      () =>
+        app.gql(CREATE_ARTICLE, {
+          token: author.token,
+          variables: { i: article({ authorId: '0123456789abcdef01234567' }) },
+        }),
+      badInput,
+    ));
+
+  test('when a tag is an operator object, then 400', () =>
+    expectRefused(
+      app,
+      () =>
+        app.gql(CREATE_ARTICLE, {
+          token: author.token,
+          variables: { i: article({ tagList: [{ $ne: null }] }) },
+        }),
+      badInput,
+    ));
+
+  test('when an article carries 1,000 tags, then a UserError and nothing is made', () =>
+    expectRefused(
+      app,
+      () =>
+        app.gql(CREATE_ARTICLE, {
+          token: author.token,
+          variables: { i: article({ tagList: Array.from({ length: 1000 }, (_, i) => `t${i}`) }) },
+        }),
+      {
+        status: 200,
+        code: null,
+        check: (res) => expect(res.json.data.createArticle.errors[0].path).toBe('tagList'),
+      },
+    ));
+
+  test('when a title is 50,000 characters, then a UserError', () =>
+    expectRefused(
+      app,
+      () =>
+        app.gql(CREATE_ARTICLE, {
+          token: author.token,
+          variables: { i: article({ title: 'x'.repeat(50_000) }) },
+        }),
+      {
+        status: 200,
+        code: null,
+        check: (res) => expect(res.json.data.createArticle.errors[0].path).toBe('title'),
+      },
+    ));
+
+  test('when a tag looks like an operator or a dotted path, then it is stored and matched as plain text', async () => {
+    const created = await app.gql(CREATE_ARTICLE, {
+      token: author.token,
+      variables: { i: article({ tagList: ['$where', 'a.b'] }) },
+    });
+    expect(created.json.data.createArticle.article.tagList).toEqual(['$where', 'a.b']);
+    await expectRefused(
+      app,
+      () => app.gql('{ a: articles(tag: "$where") { totalCount } b: articles(tag: "a") { totalCount } }'),
+      {
+        status: 200,
+        code: null,
+        check: (res) => expect(res.json.data).toEqual({ a: { totalCount: 1 }, b: { totalCount: 0 } }),
+      },
+    );
+  });
+
+  test('when a slug lookup is a regular expression, then it matches nothing', () =>
+    expectRefused(app, () => app.gql('{ article(slug: ".*") { id } }'), {
+      status: 200,
+      code: null,
+      check: (res) => expect(res.json.data.article).toBeNull(),
+    }));
+
+  test('when a comment names an article that does not exist, then NOT_FOUND and nothing is made', () =>
+    expectRefused(
+      app,
+      () =>
+        app.gql(
+          'mutation { addComment(input: { articleId: "0123456789abcdef01234567", body: "hi" }) { comment { id } } }',
+          {
+            token: author.token,
+          },
+        ),
+      { status: 200, code: 'NOT_FOUND' },
+    ));
+});
