@@ -5,6 +5,7 @@ import type { Logger } from '../logger';
 import { operationCost, resultCost } from '../limits/cost';
 import { QueryTooComplexError } from '../limits/errors';
 import { secondsUntil, type BucketPolicy, type BucketStore } from '../rate-limit';
+import { addressKey } from '../services/throttle';
 import { requestError } from './format-error';
 
 export interface CostPluginOptions {
@@ -36,9 +37,10 @@ export function costPlugin({ maxCost, limiter, logger }: CostPluginOptions): Apo
           requested = cost;
           if (cost > maxCost) throw requestError(new QueryTooComplexError(cost, maxCost));
           if (!limiter) return;
-          // Signed-in callers are limited per user wherever they connect from; anonymous ones per address.
+          // Signed-in callers are limited per user wherever they connect from; anonymous ones per address, an
+          // IPv6 one per /64 as the sign-in throttle counts it.
           const { viewer, clientAddress } = contextValue;
-          key = viewer.kind === 'user' ? `user:${viewer.id}` : `address:${clientAddress}`;
+          key = viewer.kind === 'user' ? `user:${viewer.id}` : `address:${addressKey(clientAddress)}`;
           const taken = await limiter.store.take(key, cost, Date.now());
           available = taken.available;
           if (!taken.allowed) {

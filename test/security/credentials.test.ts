@@ -267,6 +267,33 @@ describe('passwords and brute force', () => {
     }
   });
 
+  test('when a proxy forwards many clients, then one client’s failures do not limit another (one address source)', async () => {
+    const proxied = await startHttpApp({
+      SIGNIN_MAX_FAILURES: '3',
+      SIGNIN_WINDOW_SECONDS: '60',
+      TRUST_PROXY: '127.0.0.1',
+    });
+    try {
+      const [a, b, c, d, honest] = await Promise.all(Array.from({ length: 5 }, () => httpSignUp(proxied)));
+      const signIn = (address: string, email: string, password: string) =>
+        proxied.gql(SIGN_IN, {
+          variables: { input: { email, password } },
+          headers: { 'x-forwarded-for': address },
+        });
+      for (const victim of [a!, b!, c!]) await signIn('203.0.113.10', victim.email, 'wrong wrong wrong');
+      await expectRefused(proxied, () => signIn('203.0.113.10', d!.email, 'wrong wrong wrong'), {
+        status: 429,
+        code: 'RATE_LIMITED',
+      });
+      // Signing in starts a session: a change, so asserted directly.
+      const res = await signIn('198.51.100.44', honest!.email, honest!.password);
+      expect(res.status).toBe(200);
+      expect(res.json.data.signInUser.token).toEqual(expect.any(String));
+    } finally {
+      await proxied.close();
+    }
+  });
+
   test('when an unknown email is tried, then the answer is the same as for a wrong password', async () => {
     const user = await httpSignUp(fresh);
     const unknown = await fresh.gql(SIGN_IN, {

@@ -137,3 +137,24 @@ describe('the MongoDB store shared by several instances', () => {
     });
   });
 });
+
+test('when anonymous IPv6 callers share a /64, then they share one budget; another /64 has its own', async () => {
+  const app = await startHttpApp({
+    RATE_LIMIT_ENABLED: 'true',
+    RATE_LIMIT_MAX_POINTS: '3',
+    MAX_QUERY_COST: '3',
+    RATE_LIMIT_RESTORE_RATE: '1',
+    TRUST_PROXY: '127.0.0.1',
+  });
+  try {
+    const from = (address: string) => app.gql('{ __typename }', { headers: { 'x-forwarded-for': address } });
+    const statuses: number[] = [];
+    // A fresh address from the same /64 for every request: a host picks them at will.
+    for (let i = 1; i <= 5; i += 1) statuses.push((await from(`2001:db8:1:2::${i.toString(16)}`)).status);
+    expect(statuses).toContain(429);
+    await expectRefused(app, () => from('2001:db8:1:2:ffff::1'), { status: 429, code: 'RATE_LIMITED' });
+    await expectRefused(app, () => from('2001:db8:1:3::1'), { status: 200, code: null });
+  } finally {
+    await app.close();
+  }
+});
