@@ -66,6 +66,26 @@ export function operationCost(
   operation: OperationDefinitionNode,
   variables: Variables,
 ): number {
+  // Apollo hands the same parsed document to every request with the same text; without variables its cost
+  // cannot change, so it is computed once.
+  const fixed = !operation.variableDefinitions?.length;
+  if (fixed) {
+    const known = costWithoutVariables.get(operation);
+    if (known !== undefined) return known;
+  }
+  const cost = computeCost(schema, document, operation, variables);
+  if (fixed) costWithoutVariables.set(operation, cost);
+  return cost;
+}
+
+const costWithoutVariables = new WeakMap<OperationDefinitionNode, number>();
+
+function computeCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Variables,
+): number {
   const fragments = fragmentsOf(document);
   const memo = new Map<string, number>();
   const root = schema.getRootType(operation.operation);
