@@ -224,7 +224,48 @@ describe('private fields', () => {
     ));
 });
 
+describe('acting on oneself', () => {
+  test('when a user follows themself, then BAD_USER_INPUT and no follow is made', () =>
+    expectRefused(
+      app,
+      () =>
+        app.gql(`mutation { followUser(input: { id: "${stranger.id}" }) { user { id } } }`, {
+          token: stranger.token,
+        }),
+      { status: 200, code: 'BAD_USER_INPUT' },
+    ));
+
+  test('when an admin renames themself to a taken username, then a UserError and nothing changes', () =>
+    expectRefused(
+      app,
+      () =>
+        app.gql(
+          `mutation { updateUser(input: { username: "${author.username}", email: "${admin.email}" }) { user { id } errors { path } } }`,
+          { token: admin.token },
+        ),
+      {
+        status: 200,
+        code: null,
+        check: (res) => expect(res.json.data.updateUser.errors[0].path).toBe('username'),
+      },
+    ));
+});
+
 describe('what the roles may do (controls that change data)', () => {
+  test('when an admin deletes someone’s article, then it is gone', async () => {
+    const other = await app.gql(
+      'mutation { createArticle(input: { title: "Doomed", description: "d", body: "b", tagList: [] }) { article { id } } }',
+      { token: stranger.token },
+    );
+    const id = other.json.data.createArticle.article.id as string;
+    const res = await app.gql(
+      mutations['deleteArticle']!(() => id),
+      { token: admin.token },
+    );
+    expect(res.json.errors).toBeUndefined();
+    expect(res.json.data.deleteArticle.article.id).toBe(id);
+  });
+
   test('when a moderator deletes someone’s comment, then it is gone', async () => {
     const res = await app.gql(
       mutations['deleteComment']!(() => articleId),
