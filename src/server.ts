@@ -13,7 +13,7 @@ import { costPlugin } from './http/cost-plugin';
 import { createFormatError } from './http/format-error';
 import { createRequestHandler } from './http/handler';
 import { responsePlugin } from './http/plugins';
-import { documentLimitRules } from './limits/document-limits';
+import { documentLimitsRule } from './limits/document-limits';
 import { createBucketStore } from './rate-limit';
 import { buildSchema } from './schema';
 
@@ -48,12 +48,16 @@ export async function createServer(
     allowBatchedHttpRequests: false,
     // Apollo caches parsed and validated documents, so these run once per distinct document.
     parseOptions: { maxTokens: config.maxQueryTokens },
-    maxRecursiveSelections: config.maxQuerySelections,
-    validationRules: documentLimitRules({
-      maxDepth: config.maxQueryDepth,
-      maxAliases: config.maxQueryAliases,
-      maxDirectives: config.maxQueryDirectives,
-    }),
+    // Not Apollo's maxRecursiveSelections: with it set, Apollo runs these rules only after graphql-js's own,
+    // and this one must come first to spare them documents over a limit.
+    validationRules: [
+      documentLimitsRule({
+        maxDepth: config.maxQueryDepth,
+        maxAliases: config.maxQueryAliases,
+        maxDirectives: config.maxQueryDirectives,
+        maxSelections: config.maxQuerySelections,
+      }),
+    ],
     formatError: createFormatError(logger),
     logger,
     stopOnTerminationSignals: false,

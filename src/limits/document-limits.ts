@@ -2,11 +2,11 @@ import {
   GraphQLError,
   Kind,
   OperationTypeNode,
+  visit,
   type ASTVisitor,
+  type DocumentNode,
   type FragmentDefinitionNode,
-  type OperationDefinitionNode,
   type SelectionSetNode,
-  type ValidationContext,
   type ValidationRule,
 } from 'graphql';
 
@@ -14,6 +14,8 @@ export interface DocumentLimits {
   readonly maxDepth: number;
   readonly maxAliases: number;
   readonly maxDirectives: number;
+  /** Field selections with every fragment spread expanded. */
+  readonly maxSelections: number;
 }
 
 /**
@@ -22,173 +24,120 @@ export interface DocumentLimits {
  */
 export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['signInUser', 'createUser', 'refreshSession']);
 
-/**
- * Rules that refuse costly documents at validation, before anything runs. They run beside graphql-js's own
- * rules, so they must survive documents those rules reject: fragment cycles are cut, not followed, and each
- * fragment is measured once however often it is spread, so that nested spreads cannot make the check itself
- * exponential.
- */
-export function documentLimitRules(limits: DocumentLimits): ValidationRule[] {
-  return [
-    depthLimit(limits.maxDepth),
-    aliasLimit(limits.maxAliases),
-    directiveLimit(limits.maxDirectives),
-    oneCredentialField,
-  ];
+interface Measure {
+  depth: number;
+  selections: number;
+  /** Credential root fields, by name (meaningful for selections at an operation's root). */
+  credentials: Map<string, number>;
 }
 
-function fragmentsOf(context: ValidationContext): Map<string, FragmentDefinitionNode> {
+/**
+ * One rule that measures the document before graphql-js's own rules look at it, and refuses it when it is over
+ * a limit. It acts when the Document node is entered, which comes before every other node whatever the order of
+ * the rules; on a refusal it returns null, which tells the visitor to skip the whole document, so that no rule
+ * does its work on it. That matters: the rule that checks fields can merge compares every pair of same-named
+ * fields, so a few thousand `__typename`s cost it a third of a second per request otherwise. The measuring is
+ * linear: each fragment is measured once however often it is spread, and fragment cycles are cut (graphql-js
+ * reports them when the document is within the limits).
+ */
+export function documentLimitsRule(limits: DocumentLimits): ValidationRule {
+  return (context): ASTVisitor => ({
+    Document(document) {
+      const problem = firstProblem(document, limits);
+      if (!problem) return undefined;
+      context.reportError(new GraphQLError(problem));
+      return null;
+    },
+  });
+}
+
+function firstProblem(document: DocumentNode, limits: DocumentLimits): string | undefined {
+  let aliases = 0;
+  let directives = 0;
+  visit(document, {
+    Field(node) {
+      if (node.alias || node.name.value === '__typename') aliases += 1;
+    },
+    // A field repeated under its own name is an alias in all but name: it makes the merge check compare pairs.
+    SelectionSet(node) {
+      const seen = new Set<string>();
+      for (const selection of node.selections) {
+        if (selection.kind !== Kind.FIELD || selection.alias || selection.name.value === '__typename')
+          continue;
+        if (seen.has(selection.name.value)) aliases += 1;
+        else seen.add(selection.name.value);
+      }
+    },
+    Directive() {
+      directives += 1;
+    },
+  });
+  if (aliases > limits.maxAliases) {
+    return `The document has more than ${limits.maxAliases} aliases (__typename and repeated fields included).`;
+  }
+  if (directives > limits.maxDirectives)
+    return `The document has more than ${limits.maxDirectives} directives.`;
+
   const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const definition of context.getDocument().definitions) {
+  for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  return fragments;
-}
-
-function depthLimit(maxDepth: number): ValidationRule {
-  return (context) => {
-    const fragments = fragmentsOf(context);
-    const memo = new Map<string, number>();
-    const visiting = new Set<string>();
-
-    const depthOf = (set: SelectionSetNode): number => {
-      let deepest = 0;
-      for (const selection of set.selections) {
-        let depth = 0;
-        if (selection.kind === Kind.FIELD) {
-          // `ofType` unwraps a type reference in introspection: one object per level, bounded by the schema's
-          // own wrapping, so it is not counted; introspection's TypeRef fragment nests it eight deep.
-          const own = selection.name.value === 'ofType' ? 0 : 1;
-          depth = selection.selectionSet ? own + depthOf(selection.selectionSet) : own;
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          depth = depthOf(selection.selectionSet);
-        } else {
-          const name = selection.name.value;
-          const known = memo.get(name);
-          if (known !== undefined) depth = known;
-          else {
-            const fragment = fragments.get(name);
-            // A cycle or an unknown fragment is reported by graphql-js's own rules.
-            if (fragment && !visiting.has(name)) {
-              visiting.add(name);
-              depth = depthOf(fragment.selectionSet);
-              visiting.delete(name);
-              memo.set(name, depth);
-            }
-          }
-        }
-        if (depth > deepest) deepest = depth;
-        // Stop early: a deep enough branch settles it.
-        if (deepest > maxDepth) return deepest;
-      }
-      return deepest;
-    };
-
-    return {
-      OperationDefinition(operation: OperationDefinitionNode) {
-        const depth = depthOf(operation.selectionSet);
-        if (depth > maxDepth) {
-          context.reportError(
-            new GraphQLError(
-              `The operation is nested ${depth} levels deep; at most ${maxDepth} are allowed.`,
-              {
-                nodes: [operation],
-              },
-            ),
-          );
-        }
-      },
-    };
-  };
-}
-
-/** Counts aliases and `__typename` selections in the document as written: both can repeat a field freely. */
-function aliasLimit(maxAliases: number): ValidationRule {
-  return (context) => {
-    let count = 0;
-    let reported = false;
-    return {
-      Field(node) {
-        if (node.alias || node.name.value === '__typename') count += 1;
-        if (count > maxAliases && !reported) {
-          reported = true;
-          context.reportError(
-            new GraphQLError(`The document has more than ${maxAliases} aliases (__typename included).`, {
-              nodes: [node],
-            }),
-          );
-        }
-      },
-    } satisfies ASTVisitor;
-  };
-}
-
-function directiveLimit(maxDirectives: number): ValidationRule {
-  return (context) => {
-    let count = 0;
-    let reported = false;
-    return {
-      Directive(node) {
-        count += 1;
-        if (count > maxDirectives && !reported) {
-          reported = true;
-          context.reportError(
-            new GraphQLError(`The document has more than ${maxDirectives} directives.`, { nodes: [node] }),
-          );
-        }
-      },
-    } satisfies ASTVisitor;
-  };
-}
-
-/**
- * Counts credential root fields through inline and named fragments. Counting is conservative: two spreads of
- * one fragment count twice even though execution would merge them.
- */
-const oneCredentialField: ValidationRule = (context) => {
-  const fragments = fragmentsOf(context);
-  const memo = new Map<string, Map<string, number>>();
+  const memo = new Map<string, Measure>();
   const visiting = new Set<string>();
+  const empty: Measure = { depth: 0, selections: 0, credentials: new Map() };
 
-  const countIn = (set: SelectionSetNode): Map<string, number> => {
-    const counts = new Map<string, number>();
-    const add = (from: Map<string, number>) => {
-      for (const [name, n] of from) counts.set(name, (counts.get(name) ?? 0) + n);
+  const measure = (set: SelectionSetNode): Measure => {
+    const total: Measure = { depth: 0, selections: 0, credentials: new Map() };
+    const add = (part: Measure, depthOffset: number) => {
+      total.depth = Math.max(total.depth, part.depth + depthOffset);
+      total.selections += part.selections;
+      for (const [name, n] of part.credentials)
+        total.credentials.set(name, (total.credentials.get(name) ?? 0) + n);
     };
     for (const selection of set.selections) {
       if (selection.kind === Kind.FIELD) {
         const name = selection.name.value;
-        if (CREDENTIAL_FIELDS.has(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+        // `ofType` unwraps a type reference in introspection: one object per level, bounded by the schema's own
+        // wrapping, so it adds no depth; introspection's TypeRef fragment nests it eight deep.
+        const own = name === 'ofType' ? 0 : 1;
+        const child = selection.selectionSet ? measure(selection.selectionSet) : empty;
+        total.depth = Math.max(total.depth, own + child.depth);
+        total.selections += 1 + child.selections;
+        if (CREDENTIAL_FIELDS.has(name)) total.credentials.set(name, (total.credentials.get(name) ?? 0) + 1);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        add(countIn(selection.selectionSet));
+        add(measure(selection.selectionSet), 0);
       } else {
         const name = selection.name.value;
-        let counted = memo.get(name);
+        let part = memo.get(name);
         const fragment = fragments.get(name);
-        if (!counted && fragment && !visiting.has(name)) {
+        if (!part && fragment && !visiting.has(name)) {
           visiting.add(name);
-          counted = countIn(fragment.selectionSet);
+          part = measure(fragment.selectionSet);
           visiting.delete(name);
-          memo.set(name, counted);
+          memo.set(name, part);
         }
-        if (counted) add(counted);
+        // Two spreads of one fragment count twice, although execution would merge them: conservative.
+        if (part) add(part, 0);
       }
     }
-    return counts;
+    return total;
   };
 
-  return {
-    OperationDefinition(operation: OperationDefinitionNode) {
-      if (operation.operation !== OperationTypeNode.MUTATION) return;
-      for (const [name, n] of countIn(operation.selectionSet)) {
-        if (n > 1) {
-          context.reportError(
-            new GraphQLError(`An operation may select ${name} only once; send one request per attempt.`, {
-              nodes: [operation],
-            }),
-          );
-        }
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    const measured = measure(definition.selectionSet);
+    const name = definition.name ? `Operation "${definition.name.value}"` : 'The operation';
+    if (measured.depth > limits.maxDepth) {
+      return `${name} is nested ${measured.depth} levels deep; at most ${limits.maxDepth} are allowed.`;
+    }
+    if (measured.selections > limits.maxSelections) {
+      return `${name} selects ${measured.selections} fields with its fragments expanded; at most ${limits.maxSelections} are allowed.`;
+    }
+    if (definition.operation === OperationTypeNode.MUTATION) {
+      for (const [field, n] of measured.credentials) {
+        if (n > 1) return `An operation may select ${field} only once; send one request per attempt.`;
       }
-    },
-  };
-};
+    }
+  }
+  return undefined;
+}

@@ -67,6 +67,15 @@ describe('size and shape limits', () => {
   test('when __typename is repeated instead of aliased, then it counts toward the alias limit', () =>
     expectRefused(app, () => app.gql(`{ viewer { ${'__typename '.repeat(31)}} }`), invalid));
 
+  test('when a field is repeated hundreds of times under its own name, then 400 at once, before the merge check', async () => {
+    const started = Date.now();
+    await expectRefused(app, () => app.gql(`{ viewer { ${'user { id } '.repeat(700)}} }`), {
+      ...invalid,
+      check: (res) => expect(res.json.errors[0].message).toMatch(/aliases/),
+    });
+    expect(Date.now() - started).toBeLessThan(150);
+  });
+
   test('when a document carries more than MAX_QUERY_DIRECTIVES directives, then 400', () =>
     expectRefused(
       app,
