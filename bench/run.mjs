@@ -30,11 +30,13 @@ const onlyArg = argv.indexOf('--only');
 const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : null;
 // --profile: instead of the rounds, run Atrium under node --cpu-prof on W1, W2 and W3 and summarise.
 const PROFILE = argv.includes('--profile');
+// --monitor-experiment: adds `monitored` (graphql-js with the driver's command monitoring on) to W3-W5.
+const MONITOR_EXPERIMENT = argv.includes('--monitor-experiment');
 // Window lengths in whole seconds (wrk's resolution). Servers stay up for the whole run, so the warm-up
 // window runs in the first round only. A full run of 5 rounds takes about 16 minutes; a quick one about 4.
 const WINDOWS = quick
   ? { warm: 0, loaded: 1, single: 1, slowWarm: 0, slowLoaded: 2, slowSingle: 1 }
-  : { warm: 2, loaded: 2, single: 1, slowWarm: 2, slowLoaded: 3, slowSingle: 2 };
+  : { warm: 2, loaded: 2, single: 1, slowWarm: 2, slowLoaded: 2, slowSingle: 1 };
 const CONNECTIONS = 50;
 // W3-W5 are bound by the database (the JavaScript emulator serves tens of requests per second): at 50
 // connections the extra ones would only queue there, p50 would be 50 ÷ its throughput, and each window
@@ -57,8 +59,18 @@ const WORKLOADS = {
   // Every stack spends the same bcrypt time here; one peer is enough to show the stack's share.
   W6: { variants: ['bare', 'atrium', 'graphql-js'], slow: true },
 };
+if (MONITOR_EXPERIMENT) for (const w of ['W3', 'W4', 'W5']) WORKLOADS[w].variants.push('monitored');
 
 async function main() {
+  const renderArg = argv.indexOf('--render');
+  if (renderArg >= 0) {
+    // Re-renders the markdown of a saved result (e.g. after a change to the report's layout).
+    const { meta, commands, samples } = JSON.parse(fs.readFileSync(argv[renderArg + 1], 'utf8'));
+    const markdown = renderMarkdown(summarize(samples), commands, meta);
+    console.log(markdown);
+    if (argv.includes('--markdown')) updateBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), markdown);
+    return;
+  }
   const started = Date.now();
   ensureTools();
   const workDir = path.join(BENCH, '.work', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -104,7 +116,9 @@ async function main() {
   };
   await start('atrium', ['dist/src/main.js']);
   await start('atrium-w2', ['bench/servers/atrium-w2.mjs']);
-  for (const peer of [...PEERS, 'naive']) await start(peer, ['bench/servers/peer.mjs', peer]);
+  for (const peer of [...PEERS, 'naive', ...(MONITOR_EXPERIMENT ? ['monitored'] : [])]) {
+    await start(peer, ['bench/servers/peer.mjs', peer]);
+  }
   for (const s of Object.values(servers)) await waitForHttp(`http://127.0.0.1:${s.port}/`, s.child);
   log(`servers up: ${Object.keys(servers).join(', ')}`);
 
@@ -214,8 +228,9 @@ async function main() {
   }
   log('MongoDB commands per request', JSON.stringify(commands));
 
-  const bcryptAlone = measureBcrypt();
-  log(`bcrypt.compare alone at cost ${BCRYPT_ROUNDS}: ${(bcryptAlone * 1000).toFixed(1)} ms CPU`);
+  // bcrypt alone, measured again in every round (beside W6), so that it sees the same machine conditions.
+  const bcryptSamples = [measureBcrypt()];
+  log(`bcrypt.compare alone at cost ${BCRYPT_ROUNDS}: ${(bcryptSamples[0] * 1000).toFixed(1)} ms CPU`);
 
   if (PROFILE) {
     await profileAtrium({ start, plan, servers, workDir, mongod });
@@ -227,6 +242,7 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [w, spec] of Object.entries(WORKLOADS)) {
       if (!plan[w]) continue;
+      if (w === 'W6') bcryptSamples.push(measureBcrypt());
       const variants = spec.variants.filter((v) => !plan[w].variants[v].failed);
       const order = variants.map((_, i) => variants[(i + round) % variants.length]);
       for (const v of order) {
@@ -262,7 +278,8 @@ async function main() {
         Object.entries(p.variants).filter(([, x]) => x.failed).map(([v, x]) => [`${w} ${v}`, x.failed]),
       ),
     ),
-    bcryptAloneMs: bcryptAlone * 1000,
+    bcryptAloneMs: median(bcryptSamples) * 1000,
+    bcryptAloneSamplesMs: bcryptSamples.map((x) => x * 1000),
     durationSeconds: Math.round((Date.now() - started) / 1000),
   };
   const summary = summarize(samples, commands, meta);
@@ -308,6 +325,7 @@ async function profileAtrium({ start, plan, servers, workDir, mongod }) {
     out[w] = { requests: result.good, bad: result.bad, ...summarizeProfile(path.join(dir, file), 30) };
     log(`${w}: ${result.good} requests (${result.bad} wrong) under the profiler; profile ${path.relative(ROOT, path.join(dir, file))}`);
     const line = (r) => `${String(r.ms).padStart(7)} ms ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`;
+    console.log(`-- ${w} by category\n${out[w].categories.map(line).join('\n')}`);
     console.log(`-- ${w} self time by function\n${out[w].functions.slice(0, 25).map(line).join('\n')}`);
     console.log(`-- ${w} by package / file\n${out[w].packages.slice(0, 20).map(line).join('\n')}`);
     delete servers[`atrium-profile-${w}`];
@@ -370,13 +388,18 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
   };
 }
 
-/** Waits (at most 15 s) until the processes have used no CPU for 200 ms: the backlog is done. */
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Waits (at most 15 s) until the processes have used no CPU for 150 ms: the backlog is done. */
 async function settle(pids) {
   const total = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const deadline = Date.now() + 15_000;
   let last = total();
   while (Date.now() < deadline) {
-    await sleep(200);
+    await sleep(150);
     const now = total();
     // One clock tick of slack: timers and the driver's heartbeats.
     if (now - last <= 0.011) return;

@@ -19,8 +19,9 @@ export const LABELS = {
   'mercurius-jit': 'mercurius 16, jit: 1',
   'graphql-js': 'graphql-js on node:http',
   naive: 'graphql-js, unbatched (naive)',
+  monitored: 'graphql-js + driver command monitoring',
 };
-const ROW_ORDER = ['bare', 'atrium', 'apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit', 'graphql-js', 'naive'];
+const ROW_ORDER = ['bare', 'atrium', 'apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit', 'graphql-js', 'naive', 'monitored'];
 const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 // W2 runs Atrium's stack through a launcher that adds the in-memory list; it is the Atrium row.
 const row = (variant) => (variant === 'atrium-w2' ? 'atrium' : variant);
@@ -65,8 +66,9 @@ export function summarize(samples) {
 }
 
 const f = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
-const range = (r, digits = 2) =>
-  Number.isFinite(r.median) ? `${f(r.median, digits)} (${f(r.min, digits)}–${f(r.max, digits)})` : '–';
+// Ratios of the database-bound workloads are small: two significant figures rather than two decimals.
+const ratio = (x) => (!Number.isFinite(x) ? '–' : x >= 0.095 ? x.toFixed(2) : x.toPrecision(2));
+const range = (r) => (Number.isFinite(r.median) ? `${ratio(r.median)} (${ratio(r.min)}–${ratio(r.max)})` : '–');
 
 function table(summary, header, cell) {
   const rows = ROW_ORDER.filter((v) => WORKLOADS.some((w) => summary[w]?.[v]));
@@ -82,8 +84,8 @@ export function targets(summary, meta) {
   const cpu = (w, v) => get(w, v)?.cpuRatio.median;
   const out = [];
   const check = (label, ok, detail) => out.push(`- ${ok ? 'met' : '**not met**'}: ${label} (${detail})`);
-  check('W1 CPU ratio >= 0.30', cpu('W1', 'atrium') >= 0.3, f(cpu('W1', 'atrium')));
-  check('W2 CPU ratio >= 0.15', cpu('W2', 'atrium') >= 0.15, f(cpu('W2', 'atrium')));
+  check('W1 CPU ratio >= 0.30', cpu('W1', 'atrium') >= 0.3, ratio(cpu('W1', 'atrium')));
+  check('W2 CPU ratio >= 0.15', cpu('W2', 'atrium') >= 0.15, ratio(cpu('W2', 'atrium')));
   check('W1 p50 at 1 connection <= 0.10 ms', get('W1', 'atrium')?.p50SingleMs <= 0.1, `${f(get('W1', 'atrium')?.p50SingleMs, 3)} ms`);
   check('W2 p50 at 1 connection <= 0.3 ms', get('W2', 'atrium')?.p50SingleMs <= 0.3, `${f(get('W2', 'atrium')?.p50SingleMs, 3)} ms`);
   for (const w of ['W1', 'W2', 'W3', 'W4', 'W5']) {
@@ -92,7 +94,9 @@ export function targets(summary, meta) {
     check(
       `${w} ahead of every default-configured peer on CPU per request`,
       get(w, 'atrium') && behind.length === 0,
-      behind.length ? `behind ${behind.map((v) => `${LABELS[v]} ${f(cpu(w, v))}`).join(', ')}; Atrium ${f(cpu(w, 'atrium'))}` : `Atrium ${f(cpu(w, 'atrium'))}`,
+      behind.length
+        ? `behind ${behind.map((v) => `${LABELS[v]} ${ratio(cpu(w, v))}`).join(', ')}; Atrium ${ratio(cpu(w, 'atrium'))}`
+        : `Atrium ${ratio(cpu(w, 'atrium'))}`,
     );
   }
   for (const w of ['W1', 'W2']) {
@@ -104,7 +108,12 @@ export function targets(summary, meta) {
   const w6 = get('W6', 'atrium');
   if (w6) {
     const share = 1 - meta.bcryptAloneMs / (w6.cpuUsPerReq / 1000);
-    check('W6 non-bcrypt work <= 10% of a sign-in', share <= 0.1, `${f(share * 100, 1)}%: ${f(w6.cpuUsPerReq / 1000, 1)} ms CPU per sign-in, bcrypt alone ${f(meta.bcryptAloneMs, 1)} ms`);
+    check(
+      'W6 non-bcrypt work <= 10% of a sign-in',
+      share <= 0.1,
+      `${f(share * 100, 1)}%: ${f(w6.cpuUsPerReq / 1000, 1)} ms CPU per sign-in, bcrypt alone ${f(meta.bcryptAloneMs, 1)} ms` +
+        (share < 0 ? '; below zero is noise: the two are equal within what this machine can resolve' : ''),
+    );
   }
   return out.join('\n');
 }

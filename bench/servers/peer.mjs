@@ -1,16 +1,20 @@
 // One peer stack serving the shared schema (shared/content.mjs) on 127.0.0.1, each configured as its own
 // documentation shows, with defaults: the point is what a team gets out of the box.
-//   node servers/peer.mjs <apollo|apollo-express|yoga|mercurius|mercurius-jit|graphql-js|naive>
+//   node servers/peer.mjs <apollo|apollo-express|yoga|mercurius|mercurius-jit|graphql-js|naive|monitored>
+// `monitored` is graphql-js with the MongoDB driver's command monitoring on, as Atrium runs it, to show
+// what that costs (run.mjs --monitor-experiment).
 // Environment: PORT, MONGODB_URI, TOKEN_SECRET, BCRYPT_ROUNDS. Prints "listening <port>" when ready.
 import http from 'node:http';
 import { buildExecutableSchema, connect } from '../shared/content.mjs';
 
-const stack = process.argv[2];
+const monitorCommands = process.argv[2] === 'monitored';
+const stack = monitorCommands ? 'graphql-js' : process.argv[2];
 const port = Number(process.env.PORT ?? 0);
 const shared = await connect({
   mongodbUri: process.env.MONGODB_URI,
   tokenSecret: process.env.TOKEN_SECRET,
   bcryptRounds: Number(process.env.BCRYPT_ROUNDS ?? 12),
+  monitorCommands,
 });
 const schema = buildExecutableSchema();
 const contextOf = (authorization) => shared.createContext(authorization, stack === 'naive');

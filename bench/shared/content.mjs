@@ -129,8 +129,15 @@ const derive = (secret, label) => Buffer.from(hkdfSync('sha256', secret, 'atrium
 const hexId = (doc) => doc._id.toHexString();
 
 /** Connects and returns what every request shares: collections, keys, and the context factory. */
-export async function connect({ mongodbUri, tokenSecret, bcryptRounds, accessTtlSeconds = 86_400 }) {
-  const client = await MongoClient.connect(mongodbUri, { maxPoolSize: 50 });
+export async function connect({ mongodbUri, tokenSecret, bcryptRounds, accessTtlSeconds = 86_400, monitorCommands = false }) {
+  const client = await MongoClient.connect(mongodbUri, { maxPoolSize: 50, monitorCommands });
+  if (monitorCommands) {
+    // As Atrium counts commands per request: listeners on the driver's command monitoring events.
+    let commands = 0;
+    client.on('commandStarted', () => (commands += 1));
+    client.on('commandSucceeded', () => {});
+    client.on('commandFailed', () => {});
+  }
   const db = client.db();
   const col = {
     users: db.collection('users'),
