@@ -110,6 +110,11 @@ test('when MongoDB is slower than the deadline, then the request is answered at 
   expectMasked(res.json);
   expect(elapsed).toBeGreaterThanOrEqual(700);
   expect(elapsed).toBeLessThan(2500);
+  const line = app.logs.find((l) => l['msg'] === 'request' && l['requestId'] === 'fault-slow');
+  expect(line).toMatchObject({ status: 503, outcome: 'error', errorCodes: ['TIMEOUT'] });
+  expect(app.logs.some((l) => l['msg'] === 'request timed out' && l['requestId'] === 'fault-slow')).toBe(
+    true,
+  );
   await clearFailPoint();
   await recovered();
 });
