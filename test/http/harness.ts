@@ -57,7 +57,10 @@ export function withOptions(uri: string, options: Record<string, string>, dbName
  * The real server on an ephemeral port over a database of its own, with its log lines captured and its own
  * driver appName, so that fail points can target this app without touching other test files.
  */
-export async function startHttpApp(env: Record<string, string> = {}): Promise<HttpApp> {
+export async function startHttpApp(
+  env: Record<string, string> = {},
+  options: { maxTimeMS?: number } = {},
+): Promise<HttpApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     BCRYPT_ROUNDS: '4',
@@ -75,7 +78,7 @@ export async function startHttpApp(env: Record<string, string> = {}): Promise<Ht
   });
   const logger = pino({ level: config.logLevel, base: { service: 'atrium' } }, destination);
   const db = await openDatabase(mongoUri(), `atrium_test_${randomUUID().replaceAll('-', '')}`, {
-    maxTimeMS: config.requestTimeoutMs,
+    maxTimeMS: options.maxTimeMS ?? config.requestTimeoutMs,
   });
   const deps = await createDeps(config, logger, db);
   const server = await createServer(deps);
