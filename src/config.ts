@@ -220,7 +220,8 @@ export function loadConfig(env: Env): Config {
     signInMaxFailures: read('SIGNIN_MAX_FAILURES') ?? 10,
     signInWindowSeconds: read('SIGNIN_WINDOW_SECONDS') ?? 15 * 60,
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS') ?? 10_000,
-    bodyLimitBytes: read('BODY_LIMIT_BYTES') ?? 100 * 1024,
+    // Room for the largest valid article (64 KiB of body, JSON-escaped up to six bytes a character) and more.
+    bodyLimitBytes: read('BODY_LIMIT_BYTES') ?? 512 * 1024,
     requestTimeoutMs: read('REQUEST_TIMEOUT_MS') ?? 10_000,
     maxQueryTokens: read('MAX_QUERY_TOKENS') ?? 3000,
     maxQueryDepth: read('MAX_QUERY_DEPTH') ?? 12,

@@ -56,7 +56,9 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...env,
   });
   const logger = createLogger(config);
-  const db = await openDatabase(uri, `atrium_test_${randomUUID().replaceAll('-', '')}`);
+  const db = await openDatabase(uri, `atrium_test_${randomUUID().replaceAll('-', '')}`, {
+    maxTimeMS: config.requestTimeoutMs,
+  });
   const deps = await createDeps(config, logger, db);
   const server = await createServer(deps);
   let listening = false;
