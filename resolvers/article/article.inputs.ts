@@ -61,7 +61,7 @@ export class FavoriteArticleInput extends ArticleIdInput {}
 @InputType({ description: 'An article to stop favouriting.' })
 export class UnfavoriteArticleInput extends ArticleIdInput {}
 
-@ObjectType({ description: 'The outcome of `createArticle`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `createArticle`.' })
 export class CreateArticlePayload {
   @Field(() => Article, { nullable: true, description: 'The new article (with its `slug`); null on errors.' })
   article?: unknown;
@@ -73,7 +73,7 @@ export class CreateArticlePayload {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `updateArticle`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `updateArticle`.' })
 export class UpdateArticlePayload {
   @Field(() => Article, { nullable: true, description: 'The updated article; null on errors.' })
   article?: unknown;
@@ -85,7 +85,7 @@ export class UpdateArticlePayload {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `deleteArticle`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `deleteArticle`.' })
 export class DeleteArticlePayload {
   @Field(() => Article, { description: 'The article as it was before it was deleted.' })
   article!: unknown;
@@ -94,7 +94,7 @@ export class DeleteArticlePayload {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `favoriteArticle`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `favoriteArticle`.' })
 export class FavoriteArticlePayload {
   @Field(() => Article, { nullable: true, description: 'The article, with its new `favoritesCount`.' })
   article?: unknown;
@@ -103,7 +103,7 @@ export class FavoriteArticlePayload {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `unfavoriteArticle`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `unfavoriteArticle`.' })
 export class UnfavoriteArticlePayload {
   @Field(() => Article, { nullable: true, description: 'The article, with its new `favoritesCount`.' })
   article?: unknown;

@@ -2,7 +2,7 @@ import { Field, ID, ObjectType } from 'type-graphql';
 import { PageInfo } from '../common/connection';
 import { ISO8601DateTime } from '../common/scalars';
 
-@ObjectType({ description: 'A published article.' })
+@ObjectType({ simpleResolvers: true, description: 'A published article.' })
 export class Article {
   @Field(() => ID, { description: 'Opaque id; mutations take it.' })
   id!: string;
@@ -29,7 +29,7 @@ export class Article {
   updatedAt!: Date;
 }
 
-@ObjectType({ description: 'An article in a list, with its cursor.' })
+@ObjectType({ simpleResolvers: true, description: 'An article in a list, with its cursor.' })
 export class ArticleEdge {
   @Field(() => String, { description: 'Opaque position of this article in the list.' })
   cursor!: string;
@@ -38,7 +38,7 @@ export class ArticleEdge {
   node!: unknown;
 }
 
-@ObjectType({ description: 'A page of articles, newest first.' })
+@ObjectType({ simpleResolvers: true, description: 'A page of articles, newest first.' })
 export class ArticleConnection {
   @Field(() => [ArticleEdge], {
     nullable: 'itemsAndList',

@@ -14,7 +14,7 @@ export class AddCommentInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `addComment`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `addComment`.' })
 export class AddCommentPayload {
   @Field(() => Comment, { nullable: true, description: 'The new comment; null on errors.' })
   comment?: unknown;
@@ -35,7 +35,7 @@ export class DeleteCommentInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `deleteComment`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `deleteComment`.' })
 export class DeleteCommentPayload {
   @Field(() => Comment, { nullable: true, description: 'The comment as it was before it was deleted.' })
   comment?: unknown;

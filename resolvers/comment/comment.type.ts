@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { ISO8601DateTime } from '../common/scalars';
 
-@ObjectType({ description: 'A comment on an article.' })
+@ObjectType({ simpleResolvers: true, description: 'A comment on an article.' })
 export class Comment {
   @Field(() => ID, { description: 'Opaque id; `deleteComment` takes it.' })
   id!: string;

@@ -18,7 +18,7 @@ export class ConnectionArgs {
   before?: string | null;
 }
 
-@ObjectType({ description: 'Where a page sits in its list.' })
+@ObjectType({ simpleResolvers: true, description: 'Where a page sits in its list.' })
 export class PageInfo {
   @Field(() => String, { nullable: true, description: 'Cursor of the first item of the page.' })
   startCursor!: string | null;

@@ -1,7 +1,10 @@
 import { Field, ObjectType } from 'type-graphql';
 import { UserInputErrors, type UserErrorRecord } from '../../src/errors';
 
-@ObjectType({ description: 'An expected mistake in a mutation input. The mutation changed nothing.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'An expected mistake in a mutation input. The mutation changed nothing.',
+})
 export class UserError {
   @Field(() => String, { description: 'What is wrong, in words fit to show a person.' })
   message!: string;

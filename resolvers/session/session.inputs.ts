@@ -15,7 +15,7 @@ export class SignInUserInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'A new session, or why none was started.' })
+@ObjectType({ simpleResolvers: true, description: 'A new session, or why none was started.' })
 export class SignInUserPayload {
   @Field(() => String, { nullable: true, description: 'Access token for `Authorization: Token …`.' })
   token?: string;
@@ -45,7 +45,7 @@ export class RefreshSessionInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'Fresh tokens for the same session.' })
+@ObjectType({ simpleResolvers: true, description: 'Fresh tokens for the same session.' })
 export class RefreshSessionPayload {
   @Field(() => String, { nullable: true, description: 'New access token.' })
   token?: string;
@@ -84,7 +84,7 @@ export class SignOutInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `signOut`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `signOut`.' })
 export class SignOutPayload {
   @Field(() => Int, { description: 'How many sessions ended; their tokens stopped working at once.' })
   endedSessionCount!: number;

@@ -19,7 +19,7 @@ import { ArticleConnection } from '../article/article.type';
 import { ConnectionArgs, PageInfo } from '../common/connection';
 import { User } from './user.type';
 
-@ObjectType({ description: 'A user in a list, with its cursor.' })
+@ObjectType({ simpleResolvers: true, description: 'A user in a list, with its cursor.' })
 export class UserEdge {
   @Field(() => String, { description: 'Opaque position of this user in the list.' })
   cursor!: string;
@@ -28,7 +28,7 @@ export class UserEdge {
   node!: unknown;
 }
 
-@ObjectType({ description: 'A page of followers, most recent first.' })
+@ObjectType({ simpleResolvers: true, description: 'A page of followers, most recent first.' })
 export class FollowersConnection {
   @Field(() => [UserEdge], {
     nullable: 'itemsAndList',
@@ -52,7 +52,7 @@ export class FollowUserInput {
 @InputType({ description: 'A user to stop following.' })
 export class UnfollowUserInput extends FollowUserInput {}
 
-@ObjectType({ description: 'The outcome of `followUser`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `followUser`.' })
 export class FollowUserPayload {
   @Field(() => User, {
     nullable: true,
@@ -64,7 +64,7 @@ export class FollowUserPayload {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `unfollowUser`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `unfollowUser`.' })
 export class UnfollowUserPayload {
   @Field(() => User, {
     nullable: true,

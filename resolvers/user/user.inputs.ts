@@ -19,7 +19,7 @@ export class CreateUserInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The new account, signed in.' })
+@ObjectType({ simpleResolvers: true, description: 'The new account, signed in.' })
 export class CreateUserPayload {
   @Field(() => User, { nullable: true, description: 'The new user; null when `errors` is not empty.' })
   user?: unknown;
@@ -64,7 +64,7 @@ export class UpdateUserInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ description: 'The outcome of `updateUser`.' })
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `updateUser`.' })
 export class UpdateUserPayload {
   @Field(() => User, { nullable: true, description: 'The updated user; null when `errors` is not empty.' })
   user?: unknown;

@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 
-@ObjectType({ description: 'A person with an account: their public profile.' })
+@ObjectType({ simpleResolvers: true, description: 'A person with an account: their public profile.' })
 export class User {
   @Field(() => ID, { description: 'Opaque id; mutations such as `followUser` take it.' })
   id!: string;

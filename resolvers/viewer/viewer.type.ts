@@ -26,7 +26,7 @@ export interface ViewerRecord {
   readonly role: RoleName;
 }
 
-@ObjectType({ description: 'The signed-in user and what is theirs to see.' })
+@ObjectType({ simpleResolvers: true, description: 'The signed-in user and what is theirs to see.' })
 export class Viewer {
   @Field(() => User, { description: 'The signed-in user.' })
   user!: unknown;

@@ -37,7 +37,7 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
   const graphql = async (
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    search: string,
     diagnostics: RequestDiagnostics,
   ) => {
     // The deadline covers reading the body too. GraphQL execution cannot be interrupted, so the request is
@@ -52,7 +52,7 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       sendError(res, 503, 'INTERNAL_SERVER_ERROR', 'The request took too long. Try again later.');
     }, config.requestTimeoutMs);
     try {
-      await graphqlWithin(req, res, url, diagnostics);
+      await graphqlWithin(req, res, search, diagnostics);
     } finally {
       clearTimeout(deadline);
     }
@@ -61,11 +61,18 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
   const graphqlWithin = async (
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    search: string,
     diagnostics: RequestDiagnostics,
   ) => {
-    await run(corsMiddleware, req, res);
-    if (res.writableEnded) return; // a CORS preflight was answered
+    if (req.method === 'OPTIONS') {
+      // The cors middleware answers preflights itself.
+      corsMiddleware(req, res, () => sendError(res, 404, 'NOT_FOUND', 'Not found.'));
+      return;
+    }
+    // CORS headers concern browsers, which always send Origin on cross-origin calls; same-origin and
+    // server-to-server requests skip the middleware.
+    if (req.headers.origin !== undefined) await run(corsMiddleware, req, res);
+    else res.setHeader('vary', 'Origin');
     if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, POST, OPTIONS');
       return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET for queries or POST.');
@@ -89,14 +96,15 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
     }
 
     const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    for (const name of APOLLO_HEADERS) {
+      const value = req.headers[name];
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: req.method === 'HEAD' ? 'GET' : req.method,
         headers,
-        search: url.search,
+        search,
         body: (req as { body?: unknown }).body,
       },
       context: () =>
@@ -128,30 +136,33 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
     );
     res.setHeader('x-request-id', diagnostics.requestId);
     setSecurityHeaders(res, config.isProduction);
-    res.on('finish', () => {
-      const { mongoCommands, mongoMs } = diagnostics.snapshot();
-      logger.info(
-        {
-          requestId: diagnostics.requestId,
-          method: req.method,
-          path: req.url?.split('?')[0],
-          status: res.statusCode,
-          operationName: diagnostics.operationName,
-          outcome: outcome(res.statusCode, diagnostics.errorCodes),
-          errorCodes: diagnostics.errorCodes.length > 0 ? diagnostics.errorCodes : undefined,
-          durationMs: Math.round(diagnostics.elapsedMs() * 1000) / 1000,
-          mongoCommands,
-          mongoMs,
-        },
-        'request',
-      );
-    });
+    if (logger.isLevelEnabled('info'))
+      res.on('finish', () => {
+        const { mongoCommands, mongoMs } = diagnostics.snapshot();
+        logger.info(
+          {
+            requestId: diagnostics.requestId,
+            method: req.method,
+            path: req.url?.split('?')[0],
+            status: res.statusCode,
+            operationName: diagnostics.operationName,
+            outcome: outcome(res.statusCode, diagnostics.errorCodes),
+            errorCodes: diagnostics.errorCodes.length > 0 ? diagnostics.errorCodes : undefined,
+            durationMs: Math.round(diagnostics.elapsedMs() * 1000) / 1000,
+            mongoCommands,
+            mongoMs,
+          },
+          'request',
+        );
+      });
 
     runWithDiagnostics(diagnostics, async () => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      switch (url.pathname) {
+      const target = req.url ?? '/';
+      const queryAt = target.indexOf('?');
+      const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+      switch (pathname) {
         case '/graphql':
-          return graphql(req, res, url, diagnostics);
+          return graphql(req, res, queryAt === -1 ? '' : target.slice(queryAt), diagnostics);
         case '/health/live':
           return sendJson(res, 200, { status: 'ok' });
         case '/health/ready': {
@@ -179,10 +190,19 @@ function run(middleware: Middleware, req: IncomingMessage, res: ServerResponse):
   return new Promise((resolve, reject) => {
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- middleware errors are passed on as given
     middleware(req, res, (error?: unknown) => (error ? reject(error) : resolve()));
-    // A middleware that answers the request itself (a CORS preflight) never calls next.
-    res.once('finish', () => resolve());
   });
 }
+
+/**
+ * The request headers Apollo's pipeline reads: content negotiation, CSRF prevention and the operation-name
+ * hint. Credentials and the client address are read by the edge itself.
+ */
+const APOLLO_HEADERS = [
+  'content-type',
+  'accept',
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+] as const;
 
 function setSecurityHeaders(res: ServerResponse, production: boolean): void {
   res.setHeader('x-content-type-options', 'nosniff');

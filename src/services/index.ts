@@ -7,16 +7,43 @@ import { CursorCodec } from './pagination';
 import { SessionService, type RequestInfo } from './session.service';
 import { UserService } from './user.service';
 
-/** The services of one request, built from its viewer, each owning fresh DataLoaders. */
-export function createServices(deps: AppDeps, viewer: Viewer, request: RequestInfo) {
-  const cursors = new CursorCodec(deps.tokens.cursorKey);
-  const users = new UserService(deps, viewer);
-  const sessions = new SessionService(deps, viewer, users, request);
-  const articles = new ArticleService(deps, viewer, users, cursors);
-  const comments = new CommentService(deps, viewer, articles, users);
-  const follows = new FollowService(deps, viewer, users, cursors);
-  return { users, sessions, articles, comments, follows };
+export interface Services {
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly articles: ArticleService;
+  readonly comments: CommentService;
+  readonly follows: FollowService;
 }
 
-export type Services = ReturnType<typeof createServices>;
+/**
+ * The services of one request, built from its viewer, each owning fresh DataLoaders. Each is made on first
+ * use: most requests touch one or two of them, and a request that touches none pays for none.
+ */
+export function createServices(deps: AppDeps, viewer: Viewer, request: RequestInfo): Services {
+  let cursors: CursorCodec | undefined;
+  let users: UserService | undefined;
+  let sessions: SessionService | undefined;
+  let articles: ArticleService | undefined;
+  let comments: CommentService | undefined;
+  let follows: FollowService | undefined;
+  const codec = () => (cursors ??= new CursorCodec(deps.tokens.cursorKey));
+  return {
+    get users() {
+      return (users ??= new UserService(deps, viewer));
+    },
+    get sessions() {
+      return (sessions ??= new SessionService(deps, viewer, this.users, request));
+    },
+    get articles() {
+      return (articles ??= new ArticleService(deps, viewer, this.users, codec()));
+    },
+    get comments() {
+      return (comments ??= new CommentService(deps, viewer, this.articles, this.users));
+    },
+    get follows() {
+      return (follows ??= new FollowService(deps, viewer, this.users, codec()));
+    },
+  };
+}
+
 export type { RequestInfo };
