@@ -38,6 +38,8 @@ export interface Config {
   readonly corsOrigins: readonly string[] | undefined;
   readonly logLevel: LogLevel;
   readonly introspection: boolean;
+  /** Execute operations compiled by graphql-jit instead of graphql-js's interpreter. */
+  readonly graphqlJit: boolean;
   readonly signInMaxFailures: number;
   readonly signInWindowSeconds: number;
   readonly shutdownTimeoutMs: number;
@@ -132,6 +134,7 @@ export const SPEC = {
   },
   LOG_LEVEL: oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   INTROSPECTION: bool,
+  GRAPHQL_JIT: bool,
   SIGNIN_MAX_FAILURES: int(1, 1000),
   SIGNIN_WINDOW_SECONDS: int(1, 24 * 3600),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000),
@@ -217,6 +220,7 @@ export function loadConfig(env: Env): Config {
     corsOrigins: corsOrigins ?? (isProduction ? [] : undefined),
     logLevel: read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     introspection: read('INTROSPECTION') ?? !isProduction,
+    graphqlJit: read('GRAPHQL_JIT') ?? false,
     signInMaxFailures: read('SIGNIN_MAX_FAILURES') ?? 10,
     signInWindowSeconds: read('SIGNIN_WINDOW_SECONDS') ?? 15 * 60,
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS') ?? 10_000,

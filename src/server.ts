@@ -12,6 +12,7 @@ import type { AppDeps } from './deps';
 import { costPlugin } from './http/cost-plugin';
 import { createFormatError } from './http/format-error';
 import { createRequestHandler } from './http/handler';
+import { jitGateway } from './http/jit-gateway';
 import { responsePlugin } from './http/plugins';
 import { documentLimitsRule } from './limits/document-limits';
 import { createBucketStore } from './rate-limit';
@@ -39,7 +40,7 @@ export async function createServer(
   });
   const limiter = await createBucketStore(config, deps.db);
   const apollo = new ApolloServer<Context>({
-    schema,
+    ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // "Did you mean …?" suggestions leak the schema when introspection is off.

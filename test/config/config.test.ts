@@ -54,6 +54,7 @@ describe('loadConfig', () => {
     CORS_ORIGINS: ['*', 'not a url', 'https://app.example.com/path'],
     LOG_LEVEL: ['verbose'],
     INTROSPECTION: ['yes', 'on'],
+    GRAPHQL_JIT: ['yes', 'jit'],
     SIGNIN_MAX_FAILURES: ['0', 'many'],
     SIGNIN_WINDOW_SECONDS: ['0', '1e3'],
     SHUTDOWN_TIMEOUT_MS: ['-5', 'soon'],

@@ -53,6 +53,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     TOKEN_SECRET: randomBytes(48).toString('base64'),
     MONGODB_URI: uri,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    // The whole suite runs with either executor: `GRAPHQL_JIT=true npm test`.
+    GRAPHQL_JIT: process.env['GRAPHQL_JIT'] ?? 'false',
     ...env,
   });
   const logger = createLogger(config);
