@@ -13,7 +13,7 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
 
   const executor: GatewayExecutor = async ({ document, operationName, context, request }) => {
     let byName = compiled.get(document);
-    if (!byName) compiled.set(document, (byName = new Map()));
+    if (!byName) compiled.set(document, (byName = new Map<string, CompiledQuery>()));
     const key = operationName ?? '';
     let query = byName.get(key);
     if (!query) {
