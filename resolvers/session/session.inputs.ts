@@ -1,7 +1,5 @@
 import { Field, InputType, Int, ObjectType } from 'type-graphql';
-import { UserError } from '../common/payload';
-import { ISO8601DateTime } from '../common/scalars';
-import { Viewer } from '../viewer/viewer.type';
+import { SessionPayloadFields } from './session.payload';
 
 @InputType({ description: 'Credentials to sign in with.' })
 export class SignInUserInput {
@@ -16,25 +14,7 @@ export class SignInUserInput {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'A new session, or why none was started.' })
-export class SignInUserPayload {
-  @Field(() => String, { nullable: true, description: 'Access token for `Authorization: Token …`.' })
-  token?: string;
-
-  @Field(() => String, { nullable: true, description: 'Refresh token for `refreshSession`; keep it secret.' })
-  refreshToken?: string;
-
-  @Field(() => ISO8601DateTime, { nullable: true, description: 'When `token` expires.' })
-  tokenExpiresAt?: Date;
-
-  @Field(() => Viewer, { nullable: true, description: 'The signed-in user as the viewer.' })
-  viewer?: unknown;
-
-  @Field(() => [UserError], { description: 'Why sign-in failed; empty on success.' })
-  errors!: UserError[];
-
-  @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })
-  clientMutationId?: string | null;
-}
+export class SignInUserPayload extends SessionPayloadFields {}
 
 @InputType({ description: 'A refresh token to exchange.' })
 export class RefreshSessionInput {
@@ -45,31 +25,11 @@ export class RefreshSessionInput {
   clientMutationId?: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'Fresh tokens for the same session.' })
-export class RefreshSessionPayload {
-  @Field(() => String, { nullable: true, description: 'New access token.' })
-  token?: string;
-
-  @Field(() => String, {
-    nullable: true,
-    description: 'New refresh token; the one presented no longer works.',
-  })
-  refreshToken?: string;
-
-  @Field(() => ISO8601DateTime, { nullable: true, description: 'When `token` expires.' })
-  tokenExpiresAt?: Date;
-
-  @Field(() => Viewer, { nullable: true, description: "The session's user as the viewer." })
-  viewer?: unknown;
-
-  @Field(() => [UserError], {
-    description: 'Always empty: a bad refresh token is an `UNAUTHENTICATED` error.',
-  })
-  errors!: UserError[];
-
-  @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })
-  clientMutationId?: string | null;
-}
+@ObjectType({
+  simpleResolvers: true,
+  description: 'Fresh tokens for the same session. A bad refresh token is an `UNAUTHENTICATED` error.',
+})
+export class RefreshSessionPayload extends SessionPayloadFields {}
 
 @InputType({ description: 'Which sessions to end.' })
 export class SignOutInput {

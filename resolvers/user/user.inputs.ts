@@ -1,8 +1,7 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
 import { UserError } from '../common/payload';
 import { User } from './user.type';
-import { Viewer } from '../viewer/viewer.type';
-import { ISO8601DateTime } from '../common/scalars';
+import { SessionPayloadFields } from '../session/session.payload';
 
 @InputType({ description: 'A new account.' })
 export class CreateUserInput {
@@ -20,27 +19,9 @@ export class CreateUserInput {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'The new account, signed in.' })
-export class CreateUserPayload {
+export class CreateUserPayload extends SessionPayloadFields {
   @Field(() => User, { nullable: true, description: 'The new user; null when `errors` is not empty.' })
   user?: unknown;
-
-  @Field(() => String, { nullable: true, description: 'Access token for `Authorization: Token …`.' })
-  token?: string;
-
-  @Field(() => String, { nullable: true, description: 'Refresh token for `refreshSession`; keep it secret.' })
-  refreshToken?: string;
-
-  @Field(() => ISO8601DateTime, { nullable: true, description: 'When `token` expires.' })
-  tokenExpiresAt?: Date;
-
-  @Field(() => Viewer, { nullable: true, description: 'The new user as the viewer.' })
-  viewer?: unknown;
-
-  @Field(() => [UserError], { description: 'Expected mistakes in the input; empty on success.' })
-  errors!: UserError[];
-
-  @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })
-  clientMutationId?: string | null;
 }
 
 @InputType({ description: 'New settings for the signed-in user.' })
