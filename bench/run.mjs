@@ -28,7 +28,7 @@ const roundsArg = argv.indexOf('--rounds');
 const ROUNDS = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : quick ? 1 : 5;
 const onlyArg = argv.indexOf('--only');
 const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : null;
-// --profile: instead of the rounds, run Atrium under node --cpu-prof on W1, W2 and W3 and summarise.
+// --profile: instead of the rounds, run Atrium under node --cpu-prof on W1, W2, W3 and W5 and summarise.
 const PROFILE = argv.includes('--profile');
 // --monitor-experiment: adds `monitored` (graphql-js with the driver's command monitoring on) to W3-W5.
 const MONITOR_EXPERIMENT = argv.includes('--monitor-experiment');
@@ -233,7 +233,7 @@ async function main() {
   log(`bcrypt.compare alone at cost ${BCRYPT_ROUNDS}: ${(bcryptSamples[0] * 1000).toFixed(1)} ms CPU`);
 
   if (PROFILE) {
-    await profileAtrium({ start, plan, servers, workDir, mongod });
+    await profileAtrium({ start, plan, servers, workDir, mongod, db });
     return;
   }
 
@@ -298,25 +298,26 @@ async function main() {
 }
 
 /**
- * Atrium under load with V8's sampling profiler, one fresh process per workload (15 s at 50 connections
- * after a 3 s warm-up), then the self time by function and by package. The profiler slows the process
+ * Atrium under load with V8's sampling profiler, one fresh process per workload (15 s after a 3 s warm-up), then the self time by function and by package. The profiler slows the process
  * down, so these runs are never used for the figures.
  */
-async function profileAtrium({ start, plan, servers, workDir, mongod }) {
+async function profileAtrium({ start, plan, servers, workDir, mongod, db }) {
   const { summarizeProfile } = await import('./lib/profile-summary.mjs');
   const out = {};
-  for (const w of ['W1', 'W2', 'W3']) {
+  for (const w of ['W1', 'W2', 'W3', 'W5']) {
     if (!plan[w]) continue;
     const dir = path.join(workDir, `profile-${w}`);
     const entry = w === 'W2' ? 'bench/servers/atrium-w2.mjs' : 'dist/src/main.js';
     const server = await start(`atrium-profile-${w}`, ['--cpu-prof', '--cpu-prof-dir', dir, entry]);
     await waitForHttp(`http://127.0.0.1:${server.port}/`, server.child);
     const variant = w === 'W2' ? 'atrium-w2' : 'atrium';
-    const common = { cpu: LOAD_CPU, url: server.url, bodyFile: plan[w].bodyFile, auth: plan[w].auth, check: plan[w].variants[variant], connections: CONNECTIONS };
+    const connections = WORKLOADS[w].db ? DB_CONNECTIONS : CONNECTIONS;
+    const common = { cpu: LOAD_CPU, url: server.url, bodyFile: plan[w].bodyFile, auth: plan[w].auth, check: plan[w].variants[variant], connections };
     await runWrk({ ...common, seconds: 3 });
     await settle([server.child.pid, mongod.child.pid]);
     const result = await runWrk({ ...common, seconds: 15 });
     await settle([server.child.pid, mongod.child.pid]);
+    if (w === 'W5') await cleanW5(db);
     await new Promise((resolve) => {
       server.child.once('exit', resolve);
       server.child.kill('SIGTERM');
