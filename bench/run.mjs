@@ -427,11 +427,13 @@ function check(workDir, w, v, text, markers) {
   return { expectFile: file };
 }
 
+let postCounter = 0;
 async function post(url, body, auth) {
+  postCounter += 1;
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
-    body: JSON.stringify(body),
+    body: JSON.stringify(body).replaceAll('@@N@@', `0-${postCounter}`),
   });
   return { status: res.status, text: await res.text() };
 }

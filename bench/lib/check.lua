@@ -15,6 +15,17 @@ end
 wrk.method = "POST"
 wrk.body = slurp(os.getenv("BENCH_BODY_FILE"))
 wrk.headers["content-type"] = "application/json"
+-- A body holding @@N@@ gets a fresh value there on every request (W5: a new title each time, as real
+-- articles have, so that no request collides with an earlier one's slug).
+local template = wrk.body
+if template:find("@@N@@", 1, true) then
+  local counter = 0
+  local salt = tostring(math.random(1, 1000000000))
+  request = function()
+    counter = counter + 1
+    return wrk.format(nil, nil, nil, (template:gsub("@@N@@", salt .. "-" .. counter)))
+  end
+end
 local auth = os.getenv("BENCH_AUTH")
 if auth and auth ~= "" then wrk.headers["authorization"] = auth end
 
