@@ -52,11 +52,11 @@ const log = (...args) => console.log(`[${new Date().toISOString().slice(11, 19)}
 
 const PEERS = ['apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit', 'graphql-js'];
 const WORKLOADS = {
-  W1: { variants: ['bare', 'atrium', ...PEERS], slow: false },
-  W2: { variants: ['bare', 'atrium-w2', ...PEERS], slow: false },
-  W3: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false, db: true },
-  W4: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false, db: true },
-  W5: { variants: ['bare', 'atrium', ...PEERS, 'naive'], slow: false, db: true },
+  W1: { variants: ['bare', 'atrium', 'atrium-jit', ...PEERS], slow: false },
+  W2: { variants: ['bare', 'atrium-w2', 'atrium-w2-jit', ...PEERS], slow: false },
+  W3: { variants: ['bare', 'atrium', 'atrium-jit', ...PEERS, 'naive'], slow: false, db: true },
+  W4: { variants: ['bare', 'atrium', 'atrium-jit', ...PEERS, 'naive'], slow: false, db: true },
+  W5: { variants: ['bare', 'atrium', 'atrium-jit', ...PEERS, 'naive'], slow: false, db: true },
   // Every stack spends the same bcrypt time here; one peer is enough to show the stack's share.
   W6: { variants: ['bare', 'atrium', 'graphql-js'], slow: true },
 };
@@ -117,6 +117,9 @@ async function main() {
   };
   await start('atrium', ['dist/src/main.js']);
   await start('atrium-w2', ['bench/servers/atrium-w2.mjs']);
+  // The same stack with the compiled executor switched on.
+  await start('atrium-jit', ['dist/src/main.js'], { GRAPHQL_JIT: 'true' });
+  await start('atrium-w2-jit', ['bench/servers/atrium-w2.mjs'], { GRAPHQL_JIT: 'true' });
   for (const peer of [...PEERS, 'naive', ...(MONITOR_EXPERIMENT ? ['monitored'] : [])]) {
     await start(peer, ['bench/servers/peer.mjs', peer]);
   }
@@ -131,16 +134,28 @@ async function main() {
   // that never sends an authenticated request (the emulator's $lookup+$project drops passwordHash from the
   // stored user once a session lookup has read it; a real mongod does not).
   const newAccount = async (username) => {
-    const account = { username, email: `${username}@example.com`, password: `bench-${crypto.randomBytes(9).toString('base64url')}` };
-    const created = await gql(servers.atrium.url, `mutation($input: CreateUserInput!) {
-      createUser(input: $input) { token errors { message path } } }`, { input: account });
+    const account = {
+      username,
+      email: `${username}@example.com`,
+      password: `bench-${crypto.randomBytes(9).toString('base64url')}`,
+    };
+    const created = await gql(
+      servers.atrium.url,
+      `mutation($input: CreateUserInput!) {
+      createUser(input: $input) { token errors { message path } } }`,
+      { input: account },
+    );
     if (!created.data?.createUser?.token) throw new Error(`createUser: ${JSON.stringify(created)}`);
     return account;
   };
   // The product's seed names a demo account, with its follows and favourites; the fallback seed has none,
   // so the bench makes an account and gives it some.
-  let benchUser = seededWith === 'product' ? { email: 'demo2@conduit.example', password: 'conduit-demo-password' } : null;
-  if (!benchUser || !(await gql(servers.atrium.url, W.W6_QUERY, { input: benchUser })).data?.signInUser?.token) {
+  let benchUser =
+    seededWith === 'product' ? { email: 'demo2@conduit.example', password: 'conduit-demo-password' } : null;
+  if (
+    !benchUser ||
+    !(await gql(servers.atrium.url, W.W6_QUERY, { input: benchUser })).data?.signInUser?.token
+  ) {
     benchUser = await newAccount('benchreader');
     const created = await db.collection('users').findOne({ username: benchUser.username });
     await giveViewerAHistory(db, created._id);
@@ -148,17 +163,22 @@ async function main() {
   const signer = await newAccount('benchsigner');
   const viewer = await db.collection('users').findOne({ emailKey: benchUser.email });
   benchUser.username = viewer.username;
-  const signIn = await gql(servers.atrium.url, W.W6_QUERY, { input: { email: benchUser.email, password: benchUser.password } });
+  const signIn = await gql(servers.atrium.url, W.W6_QUERY, {
+    input: { email: benchUser.email, password: benchUser.password },
+  });
   const token = signIn.data?.signInUser?.token;
   if (!token) throw new Error(`signInUser: ${JSON.stringify(signIn)}`);
   const auth = `Token ${token}`;
 
   const w4Slug = (
-    await db.collection('comments').aggregate([
-      { $group: { _id: '$articleId', n: { $sum: 1 } } },
-      { $sort: { n: -1, _id: 1 } },
-      { $limit: 1 },
-    ]).toArray()
+    await db
+      .collection('comments')
+      .aggregate([
+        { $group: { _id: '$articleId', n: { $sum: 1 } } },
+        { $sort: { n: -1, _id: 1 } },
+        { $limit: 1 },
+      ])
+      .toArray()
   )[0]?._id;
   const w4Article = w4Slug ? await db.collection('articles').findOne({ _id: w4Slug }) : null;
 
@@ -198,7 +218,9 @@ async function main() {
         plan[w].variants[v] = check(workDir, w, v, text, markers);
         if (v === 'atrium' || v === 'atrium-w2') fs.writeFileSync(path.join(bareDir, `${w}.json`), text);
       } catch (error) {
-        log(`${w} ${v}: wrong response, not measured: ${error.message.split('\n')[0]}\n    ${text.slice(0, 300)}`);
+        log(
+          `${w} ${v}: wrong response, not measured: ${error.message.split('\n')[0]}\n    ${text.slice(0, 300)}`,
+        );
         plan[w].variants[v] = { failed: error.message.split('\n')[0] };
       }
     }
@@ -213,7 +235,10 @@ async function main() {
       continue;
     }
     servers.bare.url = `http://127.0.0.1:${servers.bare.port}/${w}`;
-    plan[w].variants.bare = { ...check(workDir, w, 'bare', fs.readFileSync(file, 'utf8'), null), path: `/${w}` };
+    plan[w].variants.bare = {
+      ...check(workDir, w, 'bare', fs.readFileSync(file, 'utf8'), null),
+      path: `/${w}`,
+    };
   }
 
   // MongoDB commands per request, counted by the server itself (serverStatus), 10 requests each.
@@ -276,7 +301,9 @@ async function main() {
     versions: versions(),
     failedProbes: Object.fromEntries(
       Object.entries(plan).flatMap(([w, p]) =>
-        Object.entries(p.variants).filter(([, x]) => x.failed).map(([v, x]) => [`${w} ${v}`, x.failed]),
+        Object.entries(p.variants)
+          .filter(([, x]) => x.failed)
+          .map(([v, x]) => [`${w} ${v}`, x.failed]),
       ),
     ),
     bcryptAloneMs: median(bcryptSamples) * 1000,
@@ -286,7 +313,10 @@ async function main() {
   const summary = summarize(samples, commands, meta);
   const resultsDir = path.join(BENCH, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  const resultFile = path.join(resultsDir, `${meta.date.slice(0, 19).replace(/:/g, '-')}${quick ? '-quick' : ''}.json`);
+  const resultFile = path.join(
+    resultsDir,
+    `${meta.date.slice(0, 19).replace(/:/g, '-')}${quick ? '-quick' : ''}.json`,
+  );
   fs.writeFileSync(resultFile, `${JSON.stringify({ meta, summary, commands, samples }, null, 2)}\n`);
   const markdown = renderMarkdown(summary, commands, meta);
   console.log(`\n${markdown}`);
@@ -313,7 +343,14 @@ async function profileAtrium({ start, plan, servers, workDir, mongod, db }) {
     await waitForHttp(`http://127.0.0.1:${server.port}/`, server.child);
     const variant = w === 'W2' ? 'atrium-w2' : 'atrium';
     const connections = WORKLOADS[w].db ? DB_CONNECTIONS : CONNECTIONS;
-    const common = { cpu: LOAD_CPU, url: server.url, bodyFile: plan[w].bodyFile, auth: plan[w].auth, check: plan[w].variants[variant], connections };
+    const common = {
+      cpu: LOAD_CPU,
+      url: server.url,
+      bodyFile: plan[w].bodyFile,
+      auth: plan[w].auth,
+      check: plan[w].variants[variant],
+      connections,
+    };
     await runWrk({ ...common, seconds: 3 });
     await settle([server.child.pid, mongod.child.pid]);
     const result = await runWrk({ ...common, seconds: 15 });
@@ -325,8 +362,11 @@ async function profileAtrium({ start, plan, servers, workDir, mongod, db }) {
     });
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     out[w] = { requests: result.good, bad: result.bad, ...summarizeProfile(path.join(dir, file), 30) };
-    log(`${w}: ${result.good} requests (${result.bad} wrong) under the profiler; profile ${path.relative(ROOT, path.join(dir, file))}`);
-    const line = (r) => `${String(r.ms).padStart(7)} ms ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`;
+    log(
+      `${w}: ${result.good} requests (${result.bad} wrong) under the profiler; profile ${path.relative(ROOT, path.join(dir, file))}`,
+    );
+    const line = (r) =>
+      `${String(r.ms).padStart(7)} ms ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`;
     console.log(`-- ${w} by category\n${out[w].categories.map(line).join('\n')}`);
     console.log(`-- ${w} self time by function\n${out[w].functions.slice(0, 25).map(line).join('\n')}`);
     console.log(`-- ${w} by package / file\n${out[w].packages.slice(0, 20).map(line).join('\n')}`);
@@ -334,7 +374,10 @@ async function profileAtrium({ start, plan, servers, workDir, mongod, db }) {
   }
   const resultsDir = path.join(BENCH, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  const file = path.join(resultsDir, `profile-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`);
+  const file = path.join(
+    resultsDir,
+    `profile-${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}.json`,
+  );
   fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   log(`profile summary in ${path.relative(ROOT, file)}`);
 }
@@ -344,7 +387,13 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
   const p = plan[w];
   const server = servers[v];
   const url = v === 'bare' ? `http://127.0.0.1:${server.port}${p.variants.bare.path}` : server.url;
-  const common = { cpu: LOAD_CPU, url, bodyFile: p.bodyFile, auth: v === 'bare' ? undefined : p.auth, check: p.variants[v] };
+  const common = {
+    cpu: LOAD_CPU,
+    url,
+    bodyFile: p.bodyFile,
+    auth: v === 'bare' ? undefined : p.auth,
+    check: p.variants[v],
+  };
   const connections = spec.slow ? SIGNIN_CONNECTIONS : spec.db ? DB_CONNECTIONS : CONNECTIONS;
   const timeoutSeconds = spec.slow ? 30 : 10;
   const pids = [server.child.pid, mongod.child.pid];
@@ -357,7 +406,12 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
   await settle(pids);
   const cpu0 = cpuSeconds(server.child.pid);
   const mcpu0 = cpuSeconds(mongod.child.pid);
-  const loaded = await runWrk({ ...common, connections, seconds: spec.slow ? WINDOWS.slowLoaded : WINDOWS.loaded, timeoutSeconds });
+  const loaded = await runWrk({
+    ...common,
+    connections,
+    seconds: spec.slow ? WINDOWS.slowLoaded : WINDOWS.loaded,
+    timeoutSeconds,
+  });
   await settle(pids);
   const cpu = cpuSeconds(server.child.pid) - cpu0;
   const mongoCpu = cpuSeconds(mongod.child.pid) - mcpu0;
@@ -366,13 +420,22 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
   const single =
     quick && (spec.db || spec.slow)
       ? { good: 1, bad: 0, socketErrors: 0, timeouts: 0, p50: NaN, durationUs: NaN }
-      : await runWrk({ ...common, connections: 1, seconds: spec.slow ? WINDOWS.slowSingle : WINDOWS.single, timeoutSeconds });
+      : await runWrk({
+          ...common,
+          connections: 1,
+          seconds: spec.slow ? WINDOWS.slowSingle : WINDOWS.single,
+          timeoutSeconds,
+        });
   await settle(pids);
   if (w === 'W5') await cleanW5(db);
   const problems = [];
-  for (const [name, r] of [['loaded', loaded], ['single', single]]) {
+  for (const [name, r] of [
+    ['loaded', loaded],
+    ['single', single],
+  ]) {
     if (r.bad > 0) problems.push(`${name}: ${r.bad} wrong responses, e.g. ${r.sample}`);
-    if (r.socketErrors > 0 || r.timeouts > 0) problems.push(`${name}: ${r.socketErrors} socket errors, ${r.timeouts} timeouts`);
+    if (r.socketErrors > 0 || r.timeouts > 0)
+      problems.push(`${name}: ${r.socketErrors} socket errors, ${r.timeouts} timeouts`);
     if (r.good === 0) problems.push(`${name}: no responses`);
   }
   return {
@@ -449,7 +512,17 @@ async function gql(url, query, variables, auth) {
 }
 
 // Commands a request causes; connection upkeep (hello, ping) and the counting itself are left out.
-const UPKEEP = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'serverStatus', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue']);
+const UPKEEP = new Set([
+  'hello',
+  'ismaster',
+  'isMaster',
+  'ping',
+  'serverStatus',
+  'endSessions',
+  'buildInfo',
+  'saslStart',
+  'saslContinue',
+]);
 async function commandTotal(db) {
   const status = await db.admin().command({ serverStatus: 1 });
   let total = 0;
@@ -475,21 +548,34 @@ async function cleanW5(db) {
  */
 async function giveViewerAHistory(db, viewerId) {
   const now = new Date();
-  const authors = await db.collection('users').find({ _id: { $ne: viewerId } }).limit(10).toArray();
+  const authors = await db
+    .collection('users')
+    .find({ _id: { $ne: viewerId } })
+    .limit(10)
+    .toArray();
   for (const a of authors.filter((_, i) => i % 2 === 0)) {
-    await db.collection('follows').updateOne(
-      { followerId: viewerId, followeeId: a._id },
-      { $setOnInsert: { createdAt: now } },
-      { upsert: true },
-    );
+    await db
+      .collection('follows')
+      .updateOne(
+        { followerId: viewerId, followeeId: a._id },
+        { $setOnInsert: { createdAt: now } },
+        { upsert: true },
+      );
   }
-  const recent = await db.collection('articles').find({}).sort({ createdAt: -1, _id: -1 }).limit(20).toArray();
+  const recent = await db
+    .collection('articles')
+    .find({})
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(20)
+    .toArray();
   for (const a of recent.filter((_, i) => i % 3 === 0)) {
-    await db.collection('favorites').updateOne(
-      { userId: viewerId, articleId: a._id },
-      { $setOnInsert: { createdAt: now } },
-      { upsert: true },
-    );
+    await db
+      .collection('favorites')
+      .updateOne(
+        { userId: viewerId, articleId: a._id },
+        { $setOnInsert: { createdAt: now } },
+        { upsert: true },
+      );
   }
 }
 
@@ -519,7 +605,9 @@ function measureBcrypt() {
     for (let i = 0; i < n; i++) bcrypt.compareSync('correct horse battery', hash);
     const t = process.cpuUsage(t0);
     process.stdout.write(String((t.user + t.system) / 1e6 / n));`;
-  const out = execFileSync('taskset', ['-c', String(SERVER_CPU), process.execPath, '-e', code], { cwd: ROOT });
+  const out = execFileSync('taskset', ['-c', String(SERVER_CPU), process.execPath, '-e', code], {
+    cwd: ROOT,
+  });
   return Number(out.toString());
 }
 
@@ -530,7 +618,9 @@ function measureBcrypt() {
 function generousLimits() {
   const source = fs.readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8');
   const env = {};
-  for (const [, key, max] of source.matchAll(/^\s+(RATE_LIMIT_[A-Z0-9_]+):\s*int\(\s*[\d_]+\s*,\s*([\d_* ]+)\)/gm)) {
+  for (const [, key, max] of source.matchAll(
+    /^\s+(RATE_LIMIT_[A-Z0-9_]+):\s*int\(\s*[\d_]+\s*,\s*([\d_* ]+)\)/gm,
+  )) {
     env[key] = String(Function(`return ${max.replace(/_/g, '')}`)());
   }
   return env;
@@ -539,7 +629,8 @@ function generousLimits() {
 function versions() {
   const read = (dir, name) => {
     try {
-      return JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
+      return JSON.parse(fs.readFileSync(path.join(dir, 'node_modules', name, 'package.json'), 'utf8'))
+        .version;
     } catch {
       return null;
     }
@@ -553,9 +644,18 @@ function versions() {
       dataloader: read(ROOT, 'dataloader'),
     },
     peers: Object.fromEntries(
-      ['@apollo/server', '@as-integrations/express5', 'express', 'graphql-yoga', 'mercurius', 'fastify', 'graphql-jit', 'graphql', 'dataloader', 'mongodb'].map(
-        (n) => [n, read(BENCH, n)],
-      ),
+      [
+        '@apollo/server',
+        '@as-integrations/express5',
+        'express',
+        'graphql-yoga',
+        'mercurius',
+        'fastify',
+        'graphql-jit',
+        'graphql',
+        'dataloader',
+        'mongodb',
+      ].map((n) => [n, read(BENCH, n)]),
     ),
   };
 }
@@ -569,7 +669,8 @@ function ensureTools() {
         ? spawnSync(args[0], args.slice(1), { stdio: 'inherit' })
         : spawnSync('sudo', args, { stdio: 'inherit' });
     asRoot(['apt-get', 'update', '-qq']);
-    if (asRoot(['apt-get', 'install', '-y', '-qq', 'wrk']).status !== 0) throw new Error('could not install wrk');
+    if (asRoot(['apt-get', 'install', '-y', '-qq', 'wrk']).status !== 0)
+      throw new Error('could not install wrk');
   }
   if (!fs.existsSync(path.join(BENCH, 'node_modules', 'mercurius'))) {
     log('installing the bench dependencies');

@@ -12,6 +12,8 @@ export const LABELS = {
   bare: 'bare node:http (W0, ceiling)',
   atrium: 'Atrium',
   'atrium-w2': 'Atrium',
+  'atrium-jit': 'Atrium, GRAPHQL_JIT=true',
+  'atrium-w2-jit': 'Atrium, GRAPHQL_JIT=true',
   apollo: 'Apollo Server 5, standalone',
   'apollo-express': 'Apollo Server 5 on Express 5',
   yoga: 'graphql-yoga 5',
@@ -21,10 +23,22 @@ export const LABELS = {
   naive: 'graphql-js, unbatched (naive)',
   monitored: 'graphql-js + driver command monitoring',
 };
-const ROW_ORDER = ['bare', 'atrium', 'apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit', 'graphql-js', 'naive', 'monitored'];
+const ROW_ORDER = [
+  'bare',
+  'atrium',
+  'atrium-jit',
+  'apollo',
+  'apollo-express',
+  'yoga',
+  'mercurius',
+  'mercurius-jit',
+  'graphql-js',
+  'naive',
+  'monitored',
+];
 const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 // W2 runs Atrium's stack through a launcher that adds the in-memory list; it is the Atrium row.
-const row = (variant) => (variant === 'atrium-w2' ? 'atrium' : variant);
+const row = (variant) => ({ 'atrium-w2': 'atrium', 'atrium-w2-jit': 'atrium-jit' })[variant] ?? variant;
 
 export function summarize(samples) {
   const bareCpu = new Map();
@@ -68,13 +82,19 @@ export function summarize(samples) {
 const f = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '–');
 // Ratios of the database-bound workloads are small: two significant figures rather than two decimals.
 const ratio = (x) => (!Number.isFinite(x) ? '–' : x >= 0.095 ? x.toFixed(2) : x.toPrecision(2));
-const range = (r) => (Number.isFinite(r.median) ? `${ratio(r.median)} (${ratio(r.min)}–${ratio(r.max)})` : '–');
+const range = (r) =>
+  Number.isFinite(r.median) ? `${ratio(r.median)} (${ratio(r.min)}–${ratio(r.max)})` : '–';
 
 function table(summary, header, cell) {
   const rows = ROW_ORDER.filter((v) => WORKLOADS.some((w) => summary[w]?.[v]));
-  const lines = [`| ${header} | ${WORKLOADS.join(' | ')} |`, `|---|${WORKLOADS.map(() => '---:').join('|')}|`];
+  const lines = [
+    `| ${header} | ${WORKLOADS.join(' | ')} |`,
+    `|---|${WORKLOADS.map(() => '---:').join('|')}|`,
+  ];
   for (const v of rows) {
-    lines.push(`| ${LABELS[v]} | ${WORKLOADS.map((w) => (summary[w]?.[v] ? cell(summary[w][v], w, v) : '')).join(' | ')} |`);
+    lines.push(
+      `| ${LABELS[v]} | ${WORKLOADS.map((w) => (summary[w]?.[v] ? cell(summary[w][v], w, v) : '')).join(' | ')} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -86,8 +106,16 @@ export function targets(summary, meta) {
   const check = (label, ok, detail) => out.push(`- ${ok ? 'met' : '**not met**'}: ${label} (${detail})`);
   check('W1 CPU ratio >= 0.30', cpu('W1', 'atrium') >= 0.3, ratio(cpu('W1', 'atrium')));
   check('W2 CPU ratio >= 0.15', cpu('W2', 'atrium') >= 0.15, ratio(cpu('W2', 'atrium')));
-  check('W1 p50 at 1 connection <= 0.10 ms', get('W1', 'atrium')?.p50SingleMs <= 0.1, `${f(get('W1', 'atrium')?.p50SingleMs, 3)} ms`);
-  check('W2 p50 at 1 connection <= 0.3 ms', get('W2', 'atrium')?.p50SingleMs <= 0.3, `${f(get('W2', 'atrium')?.p50SingleMs, 3)} ms`);
+  check(
+    'W1 p50 at 1 connection <= 0.10 ms',
+    get('W1', 'atrium')?.p50SingleMs <= 0.1,
+    `${f(get('W1', 'atrium')?.p50SingleMs, 3)} ms`,
+  );
+  check(
+    'W2 p50 at 1 connection <= 0.3 ms',
+    get('W2', 'atrium')?.p50SingleMs <= 0.3,
+    `${f(get('W2', 'atrium')?.p50SingleMs, 3)} ms`,
+  );
   for (const w of ['W1', 'W2', 'W3', 'W4', 'W5']) {
     const defaults = ['apollo', 'apollo-express', 'yoga', 'mercurius', 'graphql-js'].filter((v) => get(w, v));
     const behind = defaults.filter((v) => !(cpu(w, 'atrium') > cpu(w, v)));
@@ -119,20 +147,28 @@ export function targets(summary, meta) {
 }
 
 export function renderMarkdown(summary, commands, meta) {
-  const kind = meta.quick ? `quick run (${meta.rounds} round, short windows: indicative only)` : `full run, ${meta.rounds} rounds`;
-  const cmdRows = ROW_ORDER.filter((v) => ['W3', 'W4', 'W5', 'W6'].some((w) => commands[w]?.[v] !== undefined));
+  const kind = meta.quick
+    ? `quick run (${meta.rounds} round, short windows: indicative only)`
+    : `full run, ${meta.rounds} rounds`;
+  const cmdRows = ROW_ORDER.filter((v) =>
+    ['W3', 'W4', 'W5', 'W6'].some((w) => commands[w]?.[v] !== undefined),
+  );
   const cmdTable = [
     '| server | W3 | W4 | W5 | W6 |',
     '|---|---:|---:|---:|---:|',
-    ...cmdRows.map((v) => `| ${LABELS[v]} | ${['W3', 'W4', 'W5', 'W6'].map((w) => f(commands[w]?.[v], 1)).join(' | ')} |`),
+    ...cmdRows.map(
+      (v) => `| ${LABELS[v]} | ${['W3', 'W4', 'W5', 'W6'].map((w) => f(commands[w]?.[v], 1)).join(' | ')} |`,
+    ),
   ].join('\n');
   const problems = [];
   for (const w of WORKLOADS) {
     for (const [v, s] of Object.entries(summary[w] ?? {})) {
-      if (s.invalidRounds) problems.push(`- ${w} ${LABELS[v]}: ${s.invalidRounds} window(s) discarded: ${s.problems[0]}`);
+      if (s.invalidRounds)
+        problems.push(`- ${w} ${LABELS[v]}: ${s.invalidRounds} window(s) discarded: ${s.problems[0]}`);
     }
   }
-  for (const [k, why] of Object.entries(meta.failedProbes)) problems.push(`- ${k}: not measured, wrong response: ${why}`);
+  for (const [k, why] of Object.entries(meta.failedProbes))
+    problems.push(`- ${k}: not measured, wrong response: ${why}`);
 
   return `### Results: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${kind}
 
@@ -159,10 +195,8 @@ ${table(summary, 'server', (s) => `${f(s.rps, 0)}; ${f(s.cpuUsPerReq, 0)} µs`)}
 
 ${cmdTable}
 
-${table(
-  Object.fromEntries(['W3', 'W4', 'W5'].map((w) => [w, summary[w]])),
-  'mongod CPU µs/req',
-  (s) => f(s.mongoCpuUsPerReq, 0),
+${table(Object.fromEntries(['W3', 'W4', 'W5'].map((w) => [w, summary[w]])), 'mongod CPU µs/req', (s) =>
+  f(s.mongoCpuUsPerReq, 0),
 )}
 
 bcrypt.compare alone at cost ${meta.bcryptRounds}: ${f(meta.bcryptAloneMs, 1)} ms CPU.

@@ -20,16 +20,29 @@ const { authChecker, resolvers } = require('./dist/resolvers/index.js');
 
 // Decorators applied by hand (this file is plain JavaScript): the same metadata `@Field()` and friends record.
 class Item {}
-const fields = { id: ID, name: String, email: String, age: Int, active: Boolean, score: Float, createdAt: String };
+const fields = {
+  id: ID,
+  name: String,
+  email: String,
+  age: Int,
+  active: Boolean,
+  score: Float,
+  createdAt: String,
+};
 for (const [name, type] of Object.entries(fields)) Field(() => type)(Item.prototype, name);
-ObjectType('Item')(Item);
+// Plain fields take graphql-js's default resolver, as every object type of Atrium's does.
+ObjectType('Item', { simpleResolvers: true })(Item);
 
 class ItemResolver {
   items() {
     return ITEMS;
   }
 }
-Query(() => [Item])(ItemResolver.prototype, 'items', Object.getOwnPropertyDescriptor(ItemResolver.prototype, 'items'));
+Query(() => [Item])(
+  ItemResolver.prototype,
+  'items',
+  Object.getOwnPropertyDescriptor(ItemResolver.prototype, 'items'),
+);
 Resolver()(ItemResolver);
 
 const schema = buildSchemaSync({ resolvers: [...resolvers, ItemResolver], authChecker, validate: false });
