@@ -43,34 +43,49 @@ const CATEGORIES = [
   [/^@apollo\//, 'Apollo Server'],
   [/^graphql$/, 'graphql-js (parse, validate, execute)'],
   [/^type-graphql$/, 'type-graphql (field wrappers, middlewares)'],
-  [/^(cors|body-parser|raw-body|negotiator|content-type|iconv-lite|whatwg-mimetype|on-finished|type-is|media-typer|bytes|http-errors|depd|vary|object-assign|statuses|unpipe|destroy|ee-first|mime-types|mime-db)$/, 'HTTP middleware (cors, body-parser, content negotiation)'],
+  [
+    /^(cors|body-parser|raw-body|negotiator|content-type|iconv-lite|whatwg-mimetype|on-finished|type-is|media-typer|bytes|http-errors|depd|vary|object-assign|statuses|unpipe|destroy|ee-first|mime-types|mime-db)$/,
+    'HTTP middleware (cors, body-parser, content negotiation)',
+  ],
   [/^(mongodb|bson|mongoose|kareem|mpath|mquery|sift|@mongodb-js\/.*)$/, 'MongoDB driver, BSON, mongoose'],
   [/^(dataloader)$/, 'DataLoader'],
   [/^(jose)$/, 'jose (JWT)'],
-  [/^(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)$/, 'pino (logging)'],
+  [
+    /^(pino|pino-std-serializers|sonic-boom|thread-stream|fast-redact|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify)$/,
+    'pino (logging)',
+  ],
   [/^(dist\/|bench\/)/, 'Atrium code (dist/src, dist/resolvers)'],
 ];
 
 /** Broad buckets for the report; node's async_hooks (AsyncLocalStorage's promise hooks) get their own. */
 function categoryOf(pkg, url, functionName) {
-  if (url.startsWith('node:internal/async_hooks') || /^(promise\w*Hook|_propagate|lookupPublicResource)$/.test(functionName)) {
+  if (
+    url.startsWith('node:internal/async_hooks') ||
+    /^(promise\w*Hook|_propagate|lookupPublicResource)$/.test(functionName)
+  ) {
     return 'async_hooks (AsyncLocalStorage)';
   }
-  if (url.startsWith('node:internal/modules') || url.startsWith('node:internal/bootstrap')) return 'start-up (module loading)';
+  if (url.startsWith('node:internal/modules') || url.startsWith('node:internal/bootstrap'))
+    return 'start-up (module loading)';
   for (const [pattern, name] of CATEGORIES) if (pattern.test(pkg)) return name;
   if (url.startsWith('node:') || !url) return 'node core and native (HTTP, sockets, crypto, microtasks)';
   return 'other packages';
 }
 
 function shortUrl(url) {
-  return url.replace(/^file:\/\//, '').replace(/.*\/node_modules\//, '').replace(/^\/work\/main\//, '');
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/.*\/node_modules\//, '')
+    .replace(/^\/work\/main\//, '');
 }
 
 /** The npm package (or the repository file, or node's internals) a script belongs to. */
 function packageOf(url) {
   if (!url) return '';
   if (url.startsWith('node:')) return 'node: (core)';
-  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url.slice(url.lastIndexOf('node_modules/') - 1 >= 0 ? url.lastIndexOf('/node_modules/') : 0));
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(
+    url.slice(url.lastIndexOf('node_modules/') - 1 >= 0 ? url.lastIndexOf('/node_modules/') : 0),
+  );
   if (m) return m[1];
   return shortUrl(url);
 }

@@ -13,9 +13,23 @@ const random = () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 const pick = (xs) => xs[Math.floor(random() * xs.length)];
-const WORDS = 'graph query node edge batch loader cache index cursor page schema field type resolver server client stream token session mongo'.split(' ');
+const WORDS =
+  'graph query node edge batch loader cache index cursor page schema field type resolver server client stream token session mongo'.split(
+    ' ',
+  );
 const sentence = (n) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
-const TAGS = ['graphql', 'node', 'mongodb', 'performance', 'testing', 'design', 'security', 'javascript', 'typescript', 'devops'];
+const TAGS = [
+  'graphql',
+  'node',
+  'mongodb',
+  'performance',
+  'testing',
+  'design',
+  'security',
+  'javascript',
+  'typescript',
+  'devops',
+];
 
 const client = await MongoClient.connect(process.env.MONGODB_URI);
 const db = client.db();
@@ -59,7 +73,15 @@ const articles = Array.from({ length: 1000 }, (_, i) => {
 const comments = Array.from({ length: 5000 }, (_, i) => {
   const article = pick(articles);
   const at = new Date(article.createdAt.getTime() + 60_000 * (1 + i));
-  return { _id: new ObjectId(), articleId: article._id, authorId: pick(users)._id, body: sentence(20), createdAt: at, updatedAt: at, __v: 0 };
+  return {
+    _id: new ObjectId(),
+    articleId: article._id,
+    authorId: pick(users)._id,
+    body: sentence(20),
+    createdAt: at,
+    updatedAt: at,
+    __v: 0,
+  };
 });
 const pairs = (n, a, b) => {
   const seen = new Set();
@@ -75,12 +97,24 @@ const pairs = (n, a, b) => {
   return out;
 };
 const now = new Date(base);
-const follows = pairs(300, users, users).map(([x, y]) => ({ followerId: x._id, followeeId: y._id, createdAt: now, __v: 0 }));
-const favorites = pairs(3000, users, articles).map(([u, a]) => ({ userId: u._id, articleId: a._id, createdAt: now, __v: 0 }));
+const follows = pairs(300, users, users).map(([x, y]) => ({
+  followerId: x._id,
+  followeeId: y._id,
+  createdAt: now,
+  __v: 0,
+}));
+const favorites = pairs(3000, users, articles).map(([u, a]) => ({
+  userId: u._id,
+  articleId: a._id,
+  createdAt: now,
+  __v: 0,
+}));
 
 for (const [name, docs] of Object.entries({ users, articles, comments, follows, favorites })) {
   await db.collection(name).deleteMany({});
   await db.collection(name).insertMany(docs);
 }
-console.log(`seeded ${users.length} users, ${articles.length} articles, ${comments.length} comments, ${follows.length} follows, ${favorites.length} favourites`);
+console.log(
+  `seeded ${users.length} users, ${articles.length} articles, ${comments.length} comments, ${follows.length} follows, ${favorites.length} favourites`,
+);
 await client.close();

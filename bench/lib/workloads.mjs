@@ -61,7 +61,9 @@ async function articleFields(db, a, viewerId) {
     tagList: a.tagList,
     createdAt: iso(a.createdAt),
     favoritesCount: await db.collection('favorites').countDocuments({ articleId: a._id }),
-    viewerHasFavorited: Boolean(await db.collection('favorites').findOne({ userId: viewerId, articleId: a._id })),
+    viewerHasFavorited: Boolean(
+      await db.collection('favorites').findOne({ userId: viewerId, articleId: a._id }),
+    ),
     author: {
       username: author.username,
       image: author.image ?? null,
@@ -76,10 +78,17 @@ export async function referenceW4(db, slug, viewerId) {
   const a = await db.collection('articles').findOne({ slug });
   const base = await articleFields(db, a, viewerId);
   const author = await db.collection('users').findOne({ _id: a.authorId });
-  const comments = await db.collection('comments').find({ articleId: a._id }).sort({ createdAt: 1, _id: 1 }).toArray();
+  const comments = await db
+    .collection('comments')
+    .find({ articleId: a._id })
+    .sort({ createdAt: 1, _id: 1 })
+    .toArray();
   const users = new Map();
   for (const c of comments) {
-    users.set(String(c.authorId), users.get(String(c.authorId)) ?? (await db.collection('users').findOne({ _id: c.authorId })));
+    users.set(
+      String(c.authorId),
+      users.get(String(c.authorId)) ?? (await db.collection('users').findOne({ _id: c.authorId })),
+    );
   }
   return {
     ...base,
@@ -89,7 +98,10 @@ export async function referenceW4(db, slug, viewerId) {
     comments: comments.map((c) => ({
       body: c.body,
       createdAt: iso(c.createdAt),
-      author: { username: users.get(String(c.authorId)).username, image: users.get(String(c.authorId)).image ?? null },
+      author: {
+        username: users.get(String(c.authorId)).username,
+        image: users.get(String(c.authorId)).image ?? null,
+      },
     })),
   };
 }
@@ -129,7 +141,12 @@ export function verify(workload, json, ref) {
       assert.deepEqual([...article.tagList].sort(), [...W5_INPUT.tagList].sort());
       assert.equal(article.author.username, ref.username);
       assert.match(article.slug, /^load-test-article-\d+/);
-      return ['"errors":[]', '"title":"Load test article ', `"username":"${ref.username}"`, '"slug":"load-test-article-'];
+      return [
+        '"errors":[]',
+        '"title":"Load test article ',
+        `"username":"${ref.username}"`,
+        '"slug":"load-test-article-',
+      ];
     }
     case 'W6': {
       const { token, viewer, errors } = json.data.signInUser;

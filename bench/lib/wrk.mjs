@@ -19,8 +19,18 @@ export function runWrk({ cpu, url, bodyFile, auth, check, connections, seconds, 
   if (check.expectFile) env.BENCH_EXPECT_FILE = check.expectFile;
   if (check.containsFile) env.BENCH_CONTAINS_FILE = check.containsFile;
   const args = [
-    '-c', String(cpu), 'wrk', '-t1', `-c${connections}`, `-d${seconds}s`, `--timeout`, `${timeoutSeconds}s`,
-    '--latency', '-s', SCRIPT, url,
+    '-c',
+    String(cpu),
+    'wrk',
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    `--timeout`,
+    `${timeoutSeconds}s`,
+    '--latency',
+    '-s',
+    SCRIPT,
+    url,
   ];
   return new Promise((resolve, reject) => {
     execFile('taskset', args, { env, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {

@@ -97,12 +97,21 @@ switch (stack) {
             if (documents.size < 1000) documents.set(query, document);
           }
           const contextValue = await contextOf(req.headers.authorization);
-          result = await execute({ schema, document, variableValues: variables, operationName, contextValue });
+          result = await execute({
+            schema,
+            document,
+            variableValues: variables,
+            operationName,
+            contextValue,
+          });
         } catch (error) {
           result = { errors: [{ message: error.message }] };
         }
         const body = JSON.stringify(result);
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+        res.writeHead(200, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+        });
         res.end(body);
       });
     });

@@ -129,7 +129,13 @@ const derive = (secret, label) => Buffer.from(hkdfSync('sha256', secret, 'atrium
 const hexId = (doc) => doc._id.toHexString();
 
 /** Connects and returns what every request shares: collections, keys, and the context factory. */
-export async function connect({ mongodbUri, tokenSecret, bcryptRounds, accessTtlSeconds = 86_400, monitorCommands = false }) {
+export async function connect({
+  mongodbUri,
+  tokenSecret,
+  bcryptRounds,
+  accessTtlSeconds = 86_400,
+  monitorCommands = false,
+}) {
   const client = await MongoClient.connect(mongodbUri, { maxPoolSize: 50, monitorCommands });
   if (monitorCommands) {
     // As Atrium counts commands per request: listeners on the driver's command monitoring events.
@@ -228,13 +234,18 @@ function batchedLoaders(col, viewerId) {
   const ids = (keys) => keys.map((k) => new ObjectId(k));
   return {
     user: new DataLoader(async (keys) => {
-      const docs = await col.users.find({ _id: { $in: ids(keys) } }, { projection: { passwordHash: 0 } }).toArray();
+      const docs = await col.users
+        .find({ _id: { $in: ids(keys) } }, { projection: { passwordHash: 0 } })
+        .toArray();
       const map = byKey(docs, hexId);
       return keys.map((k) => map.get(k) ?? null);
     }),
     favoritesCount: new DataLoader(async (keys) => {
       const rows = await col.favorites
-        .aggregate([{ $match: { articleId: { $in: ids(keys) } } }, { $group: { _id: '$articleId', n: { $sum: 1 } } }])
+        .aggregate([
+          { $match: { articleId: { $in: ids(keys) } } },
+          { $group: { _id: '$articleId', n: { $sum: 1 } } },
+        ])
         .toArray();
       const map = byKey(rows, hexId);
       return keys.map((k) => map.get(k)?.n ?? 0);
@@ -274,10 +285,14 @@ function naiveLoaders(col, viewerId) {
       async (k) => (await col.favorites.findOne({ userId: viewerId, articleId: new ObjectId(k) })) !== null,
     ),
     viewerFollows: one(
-      async (k) => (await col.follows.findOne({ followerId: viewerId, followeeId: new ObjectId(k) })) !== null,
+      async (k) =>
+        (await col.follows.findOne({ followerId: viewerId, followeeId: new ObjectId(k) })) !== null,
     ),
     comments: one((k) =>
-      col.comments.find({ articleId: new ObjectId(k) }).sort({ createdAt: 1, _id: 1 }).toArray(),
+      col.comments
+        .find({ articleId: new ObjectId(k) })
+        .sort({ createdAt: 1, _id: 1 })
+        .toArray(),
     ),
   };
 }
@@ -356,7 +371,8 @@ export const resolvers = {
       const { clientMutationId = null } = input;
       const title = input.title.trim();
       const errors = [];
-      if (title.length < 1 || title.length > 200) errors.push({ message: 'Title must be 1 to 200 characters.', path: 'title' });
+      if (title.length < 1 || title.length > 200)
+        errors.push({ message: 'Title must be 1 to 200 characters.', path: 'title' });
       if (input.body.trim().length < 1) errors.push({ message: 'Body must not be empty.', path: 'body' });
       if (errors.length > 0) return { clientMutationId, article: null, errors };
       const now = new Date();
@@ -384,7 +400,9 @@ export const resolvers = {
         viewer: null,
         errors: [{ message: 'Wrong email or password.', path: 'password' }],
       };
-      const user = await ctx.col.users.findOne({ emailKey: input.email.normalize('NFKC').trim().toLowerCase() });
+      const user = await ctx.col.users.findOne({
+        emailKey: input.email.normalize('NFKC').trim().toLowerCase(),
+      });
       // Atrium's password scheme: bcrypt over the SHA-256 of the password, so that every byte counts.
       const preHashed = createHash('sha256').update(input.password.normalize('NFC'), 'utf8').digest('base64');
       if (!user || !(await bcrypt.compare(preHashed, user.passwordHash))) return failed;
