@@ -1,5 +1,6 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { isObjectIdHex } from '../services/text';
 
 const ISSUER = 'atrium';
 const AUDIENCE = 'atrium-api';
@@ -13,8 +14,6 @@ export interface AccessClaims {
 export type TokenProblem = 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'SESSION_ENDED';
 
 export type VerifiedToken = { ok: true; claims: AccessClaims } | { ok: false; problem: TokenProblem };
-
-const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /**
  * Signs and checks access tokens (HS256 JWTs naming the session) and derives the other keys the service
@@ -57,12 +56,7 @@ export class TokenService {
         requiredClaims: ['sub', 'exp', 'iat'],
       });
       const { sub, sid } = payload;
-      if (
-        typeof sub !== 'string' ||
-        !OBJECT_ID.test(sub) ||
-        typeof sid !== 'string' ||
-        !OBJECT_ID.test(sid)
-      ) {
+      if (typeof sub !== 'string' || !isObjectIdHex(sub) || typeof sid !== 'string' || !isObjectIdHex(sid)) {
         return { ok: false, problem: 'TOKEN_INVALID' };
       }
       return { ok: true, claims: { userId: sub, sessionId: sid } };

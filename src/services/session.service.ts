@@ -71,7 +71,7 @@ export class SessionService {
 
   /** Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked. */
   async refresh(refreshToken: string): Promise<SessionTokens> {
-    const { Session, User } = this.deps.models;
+    const { Session } = this.deps.models;
     const presented = hashRefreshToken(refreshToken);
     const next = newRefreshToken();
     const now = new Date();
@@ -98,10 +98,8 @@ export class SessionService {
       }
       throw new UnauthenticatedError(BAD_REFRESH);
     }
-    const doc = await User.findById(session.userId).select({ passwordHash: 0 }).comment('users.byId').lean();
-    if (!doc) throw new UnauthenticatedError(BAD_REFRESH);
-    const user = toUserRecord(doc);
-    this.users.prime(user);
+    const user = await this.users.getById(session.userId.toHexString());
+    if (!user) throw new UnauthenticatedError(BAD_REFRESH);
     return this.issue(user, session._id.toHexString(), next, now);
   }
 
