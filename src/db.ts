@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import mongoose, { type Connection, type MongooseQueryMiddleware, type Query, type Schema } from 'mongoose';
+import mongoose, { type Connection, type Query, type Schema } from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createModels, ensureIndexes, type Models } from './models';
-import { attachCommandMonitor } from './observability/diagnostics';
+import { diagnosticsPlugin, QUERY_OPERATIONS } from './observability/diagnostics';
 
 export interface Database {
   readonly connection: Connection;
@@ -27,26 +27,12 @@ mongoose.set('strictQuery', 'throw');
 export interface DatabaseOptions {
   /** Every command gets this as maxTimeMS: MongoDB stops work whose request has been answered already. */
   readonly maxTimeMS?: number;
+  /** The driver's command monitoring, for tests that watch every command (getMore included). Off by default. */
+  readonly monitorCommands?: boolean;
 }
 
 /** The limit used when none is given: REQUEST_TIMEOUT_MS's default. */
 const DEFAULT_MAX_TIME_MS = 10_000;
-
-const QUERY_OPERATIONS: MongooseQueryMiddleware[] = [
-  'find',
-  'findOne',
-  'countDocuments',
-  'estimatedDocumentCount',
-  'distinct',
-  'findOneAndUpdate',
-  'findOneAndDelete',
-  'findOneAndReplace',
-  'updateOne',
-  'updateMany',
-  'replaceOne',
-  'deleteOne',
-  'deleteMany',
-];
 
 /**
  * mongoose's global `maxTimeMS` reaches only finds, counts, findOneAndUpdate and aggregations; this plugin
@@ -97,7 +83,7 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
   }
 }
 
-/** Opens a monitored connection and builds every index before returning. */
+/** Opens the connection (every operation counted for its request) and builds every index before returning. */
 export async function openDatabase(
   uri: string,
   dbName?: string,
@@ -106,7 +92,7 @@ export async function openDatabase(
   const maxTimeMS = options.maxTimeMS ?? DEFAULT_MAX_TIME_MS;
   const connection = mongoose.createConnection(uri, {
     ...(dbName ? { dbName } : {}),
-    monitorCommands: true,
+    monitorCommands: options.monitorCommands ?? false,
     autoCreate: true,
     // While MongoDB is unreachable, fail at once rather than queue behind a reconnect: the request answers
     // with an error and /health/ready says 503; the driver reconnects by itself when MongoDB is back.
@@ -115,8 +101,8 @@ export async function openDatabase(
     maxPoolSize: 50,
   });
   connection.plugin(maxTimePlugin(maxTimeMS));
+  connection.plugin(diagnosticsPlugin);
   await connection.asPromise();
-  attachCommandMonitor(connection.getClient());
   const models = createModels(connection);
   await ensureIndexes(models);
   return {

@@ -30,6 +30,9 @@ interface Position {
  * followers, another filter), is refused rather than answered with a wrong page.
  */
 export class CursorCodec {
+  /** Each list's tag, computed once: a page's cursors all name the same list. */
+  private readonly tags = new Map<string, string>();
+
   constructor(private readonly key: Buffer) {}
 
   /** `list` names the list exactly, e.g. `followers:<user id>`. */
@@ -53,7 +56,12 @@ export class CursorCodec {
   }
 
   private listTag(list: string): string {
-    return hmac(this.key, `list:${list}`).slice(0, 16);
+    let tag = this.tags.get(list);
+    if (tag === undefined) {
+      tag = hmac(this.key, `list:${list}`).slice(0, 16);
+      this.tags.set(list, tag);
+    }
+    return tag;
   }
 
   private sign(payload: string): string {

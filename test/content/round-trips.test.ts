@@ -59,6 +59,8 @@ test.each([5, 20, 30])(
     });
     expect(result.commands.total - SESSION_CHECK).toBe(4);
     expect(result.commands.total - SESSION_CHECK).toBeLessThanOrEqual(BUDGET);
+    // Atrium's own count is what the driver put on the wire: nothing bypasses it, nothing is fetched twice.
+    expect(result.commands.wireTotal).toBe(result.commands.total);
   },
 );
 
@@ -87,6 +89,7 @@ test('when the article page shows an article with many comments, then it costs a
     const result = await app.execute(ARTICLE_PAGE, { as: viewer, variables: { slug: article.slug } });
     expect(result.errors).toBeUndefined();
     expect(result.data.article.comments).toHaveLength(total);
+    expect(result.commands.wireTotal).toBe(result.commands.total);
     costs.push(result.commands.total - SESSION_CHECK);
   }
   expect(new Set(costs).size).toBe(1);
@@ -111,6 +114,7 @@ test('when a nested query walks articles, authors and their followers, then the 
   // Every author's followers page comes from one command, like the totals, flags, comments and users.
   expect(large.commands.byTag).toEqual(small.commands.byTag);
   expect(large.commands.total).toBe(small.commands.total);
+  expect(large.commands.wireTotal).toBe(large.commands.total);
 });
 
 test('when a batch reads more than a first reply holds (101 documents), then it is still one command', async () => {
@@ -128,14 +132,16 @@ test('when a batch reads more than a first reply holds (101 documents), then it 
   );
   expect(result.data.article.comments).toHaveLength(150);
   expect(result.commands.byTag['comments.byArticle']).toBe(1);
-  expect(result.commands.byTag['getMore']).toBeUndefined();
+  expect(result.commands.wire['getMore']).toBeUndefined();
+  expect(result.commands.wireTotal).toBe(result.commands.total);
   const nested = await app.execute(
     `query($tag: String) { articles(tag: $tag, first: 12) { nodes { author { articles(first: 12) { nodes { id } } } } } }`,
     { variables: { tag } },
   );
   expect(nested.errors).toBeUndefined();
   expect(nested.commands.byTag['articles.page']).toBe(2);
-  expect(nested.commands.byTag['getMore']).toBeUndefined();
+  expect(nested.commands.wire['getMore']).toBeUndefined();
+  expect(nested.commands.wireTotal).toBe(nested.commands.total);
 });
 
 test('when the feed and the tag list are read, then each costs one or two commands', async () => {

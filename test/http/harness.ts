@@ -78,6 +78,8 @@ export async function startHttpApp(
   const logger = pino({ level: config.logLevel, base: { service: 'atrium' } }, destination);
   const db = await openDatabase(mongoUri(), `atrium_test_${randomUUID().replaceAll('-', '')}`, {
     maxTimeMS: options.maxTimeMS ?? config.requestTimeoutMs,
+    // Fault tests watch the commands the driver sends.
+    monitorCommands: true,
   });
   const deps = await createDeps(config, logger, db);
   const server = await createServer(deps);

@@ -6,7 +6,11 @@ import { createContext } from '../../src/context';
 import { openDatabase } from '../../src/db';
 import type { AppDeps } from '../../src/deps';
 import { createLogger } from '../../src/logger';
-import { RequestDiagnostics, runWithDiagnostics } from '../../src/observability/diagnostics';
+import {
+  currentDiagnostics,
+  RequestDiagnostics,
+  runWithDiagnostics,
+} from '../../src/observability/diagnostics';
 import { createServer, type AtriumServer } from '../../src/server';
 
 export interface GraphQLResult<T = any> {
@@ -24,8 +28,11 @@ export interface ExecuteOptions {
 }
 
 export interface Executed<T = any> extends GraphQLResult<T> {
-  /** The MongoDB commands the operation sent, by query tag. */
-  commands: { total: number; byTag: Record<string, number> };
+  /**
+   * The MongoDB commands the operation sent, by query tag, as Atrium counts them; `wire` is what the driver
+   * itself sent, by command name (getMore included), watched through its command monitoring.
+   */
+  commands: { total: number; byTag: Record<string, number>; wire: Record<string, number>; wireTotal: number };
   status: number;
   headers: Map<string, string>;
 }
@@ -60,6 +67,15 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const logger = createLogger(config);
   const db = await openDatabase(uri, `atrium_test_${randomUUID().replaceAll('-', '')}`, {
     maxTimeMS: config.requestTimeoutMs,
+    monitorCommands: true,
+  });
+  const wire = new WeakMap<RequestDiagnostics, Map<string, number>>();
+  db.connection.getClient().on('commandStarted', (event) => {
+    const diagnostics = currentDiagnostics();
+    if (!diagnostics) return;
+    const counts = wire.get(diagnostics) ?? new Map<string, number>();
+    counts.set(event.commandName, (counts.get(event.commandName) ?? 0) + 1);
+    wire.set(diagnostics, counts);
   });
   const deps = await createDeps(config, logger, db);
   const server = await createServer(deps);
@@ -88,9 +104,15 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
       );
       if (response.body.kind !== 'single') throw new Error('incremental delivery is not used');
       const { mongoCommands, byTag } = diagnostics.snapshot();
+      const sent = Object.fromEntries(wire.get(diagnostics) ?? []);
       return {
         ...(response.body.singleResult as GraphQLResult<T>),
-        commands: { total: mongoCommands, byTag },
+        commands: {
+          total: mongoCommands,
+          byTag,
+          wire: sent,
+          wireTotal: Object.values(sent).reduce((sum, n) => sum + n, 0),
+        },
         status: response.http.status ?? 200,
         headers: new Map(response.http.headers),
       };
