@@ -173,7 +173,7 @@ export function renderMarkdown(summary, commands, meta) {
   return `### Results: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${kind}
 
 ${meta.note ? `${meta.note}\n\n` : ''}Commit ${meta.commit}; Node ${meta.node}; ${meta.cpuCount} × ${meta.cpus}; ${meta.wrk}; ${meta.mongod}; bcrypt cost ${meta.bcryptRounds}.
-Windows (s): warm-up ${meta.windows.warm} (first round only), measured ${meta.windows.loaded} under load and ${meta.windows.single} at 1 connection (W6: ${meta.windows.slowLoaded} / ${meta.windows.slowSingle}). Under load: ${meta.connections} connections for W1/W2, ${meta.dbConnections} for the database-bound W3–W5, ${meta.signInConnections} for W6. Run time ${Math.round(meta.durationSeconds / 60)} min.
+Windows (s): warm-up ${meta.windows.warm} in the first round and ${meta.windows.rewarm ?? 0} in later ones (W6: ${meta.windows.slowWarm}, first round only), measured ${meta.windows.loaded} under load and ${meta.windows.single} at 1 connection (W6: ${meta.windows.slowLoaded} / ${meta.windows.slowSingle}). Under load: ${meta.connections} connections for W1/W2, ${meta.dbConnections} for the database-bound W3–W5, ${meta.signInConnections} for W6. Run time ${Math.round(meta.durationSeconds / 60)} min.
 
 **Server CPU per request, as a ratio to the bare server** (bare CPU/req ÷ server CPU/req; 1.00 is the ceiling, higher is better), median (min–max) over rounds:
 

@@ -81,7 +81,7 @@ function end(operation: Running): void {
 }
 
 /**
- * Counts and times, for the request that sent it, every query, aggregation and document save of the
+ * Counts and times, for the request that sent it, every query, aggregation, document save and insert of the
  * connection's models. Each is one command: reads ask for their whole result in one reply (`oneBatch`).
  * Error handlers only stop the clock; the error goes on as it was.
  * Counting here rather than through the driver's command monitoring spares every reply a second decoding
@@ -119,4 +119,23 @@ export function diagnosticsPlugin(schema: Schema): void {
   schema.post('save', { errorHandler: true }, function (this: Document) {
     end(this as Running);
   });
+  // Model middleware runs with the model as `this`, shared by concurrent calls: the figures ride on the
+  // first document instead (`insertRecord` inserts one plain document and gets the same object back).
+  schema.pre('insertMany', function (docs: unknown) {
+    const first = firstOf(docs);
+    if (first) begin(first, undefined, 'insert');
+  });
+  schema.post('insertMany', function (docs: unknown) {
+    const first = firstOf(docs);
+    if (first) end(first);
+  });
+  schema.post('insertMany', { errorHandler: true }, function (_error: unknown, docs: unknown) {
+    const first = firstOf(docs);
+    if (first) end(first);
+  });
+}
+
+function firstOf(docs: unknown): Running | undefined {
+  const first: unknown = Array.isArray(docs) ? docs[0] : undefined;
+  return typeof first === 'object' && first !== null ? (first) : undefined;
 }

@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
 import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
+import { insertRecord } from '../models/insert';
 import { checkArticle, slugify, type ArticleFields } from './article-validation';
 import { duplicateKeyField } from './mongo-errors';
 import {
@@ -179,7 +180,7 @@ export class ArticleService {
       // The unique index decides collisions; on a clash the slug gets a short random suffix.
       const slug = attempt === 0 ? base : `${base}-${randomBytes(4).toString('hex').slice(0, 6)}`;
       try {
-        const doc = await this.deps.models.Article.create({
+        const doc = await insertRecord(this.deps.models.Article, {
           ...fieldsToSet(fields),
           slug,
           authorId: new Types.ObjectId(authorId),

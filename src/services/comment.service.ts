@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
 import { batchLoader, byIdLoader, toObjectId, WHOLE_RESULT } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
+import { insertRecord } from '../models/insert';
 import { checkCommentBody } from './article-validation';
 import type { ArticleService } from './article.service';
 import { canDeleteComment } from './permissions';
@@ -77,7 +78,7 @@ export class CommentService {
     const errors = new FieldErrors();
     const text = checkCommentBody(body, errors);
     if (errors.any) throw new UserInputErrors(errors.errors);
-    const doc = await this.deps.models.Comment.create({
+    const doc = await insertRecord(this.deps.models.Comment, {
       articleId: new Types.ObjectId(article.id),
       authorId: new Types.ObjectId(this.viewer.id),
       body: text,

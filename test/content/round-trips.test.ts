@@ -155,3 +155,31 @@ test('when the feed and the tag list are read, then each costs one or two comman
   const tags = await app.execute(`{ tags }`);
   expect(tags.commands.total).toBe(1);
 });
+
+test('when an article is published and commented on, then each write is one insert, counted as sent', async () => {
+  const author = await signUp(app);
+  const published = await app.execute(
+    `mutation($input: CreateArticleInput!) {
+      createArticle(input: $input) { article { id slug createdAt updatedAt author { username } } errors { message } }
+    }`,
+    { as: author, variables: { input: { title: 'Counted', description: 'd', body: 'b', tagList: ['x'] } } },
+  );
+  expect(published.errors).toBeUndefined();
+  const article = published.data.createArticle.article;
+  expect(article.createdAt).toBe(article.updatedAt);
+  // The session check, then the insert; the author was read with the session.
+  expect(published.commands.byTag).toEqual({ 'auth.session': 1, insert: 1 });
+  expect(published.commands.wire['insert']).toBe(1);
+  expect(published.commands.wireTotal).toBe(published.commands.total);
+
+  const commented = await app.execute(
+    `mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id createdAt } errors { message } } }`,
+    { as: author, variables: { input: { articleId: article.id, body: 'Counted too' } } },
+  );
+  expect(commented.errors).toBeUndefined();
+  expect(commented.commands.byTag['insert']).toBe(1);
+  expect(commented.commands.wireTotal).toBe(commented.commands.total);
+  const stored = await app.deps.models.Comment.findOne({ body: 'Counted too' }).lean();
+  expect(stored?.createdAt).toBeInstanceOf(Date);
+  expect(stored?.updatedAt).toEqual(stored?.createdAt);
+});

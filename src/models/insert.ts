@@ -1,0 +1,21 @@
+import { Types, type Model } from 'mongoose';
+
+/** A new document as stored: the given fields, an id, and the timestamps every collection keeps. */
+export type Inserted<T> = T & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
+
+/**
+ * Inserts one new document exactly as given, with a fresh id and timestamps, and returns it as stored.
+ * For records a service has already checked field by field (`checkArticle`, `checkCommentBody`): mongoose's
+ * document machinery (casting, defaults, validation, change tracking) would repeat that work and was most
+ * of a write's CPU. Fields must be complete and of their schema's types; unique indexes still decide races.
+ */
+export async function insertRecord<T extends object>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  model: Model<any>,
+  fields: T,
+): Promise<Inserted<T>> {
+  const now = new Date();
+  const doc = { ...fields, _id: new Types.ObjectId(), createdAt: now, updatedAt: now };
+  await model.insertMany([doc], { lean: true });
+  return doc;
+}
