@@ -137,5 +137,5 @@ export function diagnosticsPlugin(schema: Schema): void {
 
 function firstOf(docs: unknown): Running | undefined {
   const first: unknown = Array.isArray(docs) ? docs[0] : undefined;
-  return typeof first === 'object' && first !== null ? (first) : undefined;
+  return typeof first === 'object' && first !== null ? first : undefined;
 }
