@@ -61,7 +61,7 @@ export function costPlugin({ maxCost, limiter, logger }: CostPluginOptions): Apo
           if (response.body.kind !== 'single' || requested === undefined) return;
           const result = response.body.singleResult;
           // A refused operation ran nothing; an executed one is charged for what came back, at most its estimate.
-          const actual = refused ? 0 : Math.min(requested, resultCost(result.data, operation));
+          const actual = refused ? 0 : resultCost(result.data, operation, requested);
           if (limiter && charged > actual) {
             const refund = charged - actual;
             available = Math.min(limiter.policy.maxPoints, (available ?? 0) + refund);

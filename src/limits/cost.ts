@@ -179,26 +179,39 @@ function pageSize(value: ValueNode, variables: Variables): number {
 
 /**
  * What an executed operation actually cost, by the same measure: one point per object in the result (the
- * pages as they came back, not as asked for), plus MUTATION_COST per mutation root field.
+ * pages as they came back, not as asked for), plus MUTATION_COST per mutation root field. Counting stops at
+ * `cap` (the estimate, which is all an operation is ever charged), so a large result is not walked past it.
  */
-export function resultCost(data: unknown, operation: OperationDefinitionNode | undefined): number {
-  if (data === null || typeof data !== 'object') return 1;
+export function resultCost(
+  data: unknown,
+  operation: OperationDefinitionNode | undefined,
+  cap = Number.POSITIVE_INFINITY,
+): number {
+  if (data === null || typeof data !== 'object') return Math.min(1, cap);
   let total = 0;
   const mutation = operation?.operation === OperationTypeNode.MUTATION;
   for (const value of Object.values(data as Record<string, unknown>)) {
-    total += Math.max(countObjects(value), 1) + (mutation ? MUTATION_COST : 0);
+    if (total >= cap) break;
+    total += Math.max(countObjects(value, cap - total), 1) + (mutation ? MUTATION_COST : 0);
   }
-  return Math.max(1, total);
+  return Math.min(Math.max(1, total), cap);
 }
 
-function countObjects(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
+/** Objects in a value, counting no further than `limit`. */
+function countObjects(value: unknown, limit: number): number {
+  if (value === null || typeof value !== 'object' || limit <= 0) return 0;
   let total = 0;
   if (Array.isArray(value)) {
-    for (const item of value) total += countObjects(item);
+    for (const item of value) {
+      total += countObjects(item, limit - total);
+      if (total >= limit) break;
+    }
     return total;
   }
   total = 1;
-  for (const key in value) total += countObjects((value as Record<string, unknown>)[key]);
+  for (const key in value) {
+    if (total >= limit) break;
+    total += countObjects((value as Record<string, unknown>)[key], limit - total);
+  }
   return total;
 }
