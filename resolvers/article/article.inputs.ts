@@ -104,10 +104,4 @@ export class FavoriteArticlePayload {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'The outcome of `unfavoriteArticle`.' })
-export class UnfavoriteArticlePayload {
-  @Field(() => Article, { nullable: true, description: 'The article, with its new `favoritesCount`.' })
-  article?: unknown;
-
-  @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })
-  clientMutationId?: string | null;
-}
+export class UnfavoriteArticlePayload extends FavoriteArticlePayload {}

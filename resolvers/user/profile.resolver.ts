@@ -65,16 +65,7 @@ export class FollowUserPayload {
 }
 
 @ObjectType({ simpleResolvers: true, description: 'The outcome of `unfollowUser`.' })
-export class UnfollowUserPayload {
-  @Field(() => User, {
-    nullable: true,
-    description: 'The user, with the new `followedByViewer` and follower count.',
-  })
-  user?: unknown;
-
-  @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })
-  clientMutationId?: string | null;
-}
+export class UnfollowUserPayload extends FollowUserPayload {}
 
 /** A user's relations: follows, articles and favourites. */
 @Resolver(() => User)
