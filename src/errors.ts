@@ -14,7 +14,7 @@ export type ErrorCode =
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
-  /** The HTTP status a request gets when this error ends it before execution (or rate-limits it). */
+  /** The HTTP status a request gets when this error ends it before execution. */
   readonly httpStatus: number | undefined = undefined;
   readonly extensions: Readonly<Record<string, unknown>> = {};
 }
@@ -51,7 +51,7 @@ export class BadUserInputError extends AppError {
 
 export class RateLimitedError extends AppError {
   readonly code = 'RATE_LIMITED';
-  override readonly httpStatus = 429;
+  // Its 429 and Retry-After come from the response plugin (src/http/plugins.ts), wherever it was thrown.
   override readonly extensions: Readonly<Record<string, unknown>>;
   constructor(
     readonly retryAfterSeconds: number,
