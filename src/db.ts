@@ -1,16 +1,27 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import mongoose, { type Connection, type Query, type Schema } from 'mongoose';
+import mongoose, { type ClientSession, type Connection, type Query, type Schema } from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createModels, ensureIndexes, type Models } from './models';
-import { diagnosticsPlugin, QUERY_OPERATIONS } from './observability/diagnostics';
+import {
+  currentDiagnostics,
+  diagnosticsPlugin,
+  QUERY_OPERATIONS,
+  trackCommand,
+} from './observability/diagnostics';
 
 export interface Database {
   readonly connection: Connection;
   readonly models: Models;
   /** True while MongoDB answers a ping. */
   ping(): Promise<boolean>;
+  /**
+   * Runs `work` as one transaction: every operation in it must be given `session`. Transient errors
+   * (write conflicts, a failover, an unknown commit result) retry the whole unit, so `work` must not change
+   * anything outside the database before it returns.
+   */
+  transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -26,13 +37,10 @@ mongoose.set('strictQuery', 'throw');
 
 export interface DatabaseOptions {
   /** Every command gets this as maxTimeMS: MongoDB stops work whose request has been answered already. */
-  readonly maxTimeMS?: number;
+  readonly maxTimeMS: number;
   /** The driver's command monitoring, for tests that watch every command (getMore included). Off by default. */
   readonly monitorCommands?: boolean;
 }
-
-/** The limit used when none is given: REQUEST_TIMEOUT_MS's default. */
-const DEFAULT_MAX_TIME_MS = 10_000;
 
 /**
  * mongoose's global `maxTimeMS` reaches only finds, counts, findOneAndUpdate and aggregations; this plugin
@@ -72,6 +80,7 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
       connection: database.connection,
       models: database.models,
       ping: () => database.ping(),
+      transaction: (work) => database.transaction(work),
       async close() {
         await database.close();
         await embedded?.stop();
@@ -86,10 +95,10 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
 /** Opens the connection (every operation counted for its request) and builds every index before returning. */
 export async function openDatabase(
   uri: string,
-  dbName?: string,
-  options: DatabaseOptions = {},
+  dbName: string | undefined,
+  options: DatabaseOptions,
 ): Promise<Database> {
-  const maxTimeMS = options.maxTimeMS ?? DEFAULT_MAX_TIME_MS;
+  const { maxTimeMS } = options;
   const connection = mongoose.createConnection(uri, {
     ...(dbName ? { dbName } : {}),
     monitorCommands: options.monitorCommands ?? false,
@@ -116,22 +125,90 @@ export async function openDatabase(
         return false;
       }
     },
+    transaction: (work) => runTransaction(connection, work),
     async close() {
       await connection.close();
     },
   };
 }
 
+/**
+ * The driver's `withTransaction` retries on `TransientTransactionError` and `UnknownTransactionCommitResult`.
+ * An attempt that sent an operation ends with one more command, its commit or its abort (an attempt that sent
+ * none ends with neither): it is counted and timed for the request, as `transaction.commit` or
+ * `transaction.abort`, beside the operations mongoose counts. (A commit the driver retries on its own after
+ * an unknown result is not counted again.)
+ */
+async function runTransaction<T>(
+  connection: Connection,
+  work: (session: ClientSession) => Promise<T>,
+): Promise<T> {
+  const session = await connection.startSession();
+  let ending: (() => void) | undefined;
+  const settle = () => {
+    ending?.();
+    ending = undefined;
+  };
+  try {
+    return await session.withTransaction(async () => {
+      settle();
+      // Counted as mongoose counts: an attempt sent something when the request's count moved.
+      const before = currentDiagnostics()?.commands ?? 0;
+      const sentAny = () => (currentDiagnostics()?.commands ?? 0) > before;
+      try {
+        const result = await work(session);
+        if (sentAny()) ending = trackCommand('transaction.commit');
+        return result;
+      } catch (error) {
+        if (sentAny()) ending = trackCommand('transaction.abort');
+        throw error;
+      }
+    });
+  } finally {
+    settle();
+    await session.endSession();
+  }
+}
+
+/** The replica set's name: a member restarted on its data keeps the config that names it. */
+const EMBEDDED_REPLICA_SET = 'atrium';
+
+/**
+ * A one-member replica set (change streams and transactions need one) with its data in `dbPath`. A member
+ * restarted on its data keeps the replica-set config naming its old host:port, so the port it first got is
+ * kept beside the data (`<dbPath>.port`) and used again. Data written by a standalone start is kept: the
+ * member is initiated on it.
+ */
 async function startEmbeddedMongo(dbPath: string): Promise<EmbeddedServer> {
   await fs.mkdir(dbPath, { recursive: true });
+  const portFile = `${dbPath}.port`;
+  const saved = await fs.readFile(portFile, 'utf8').then(
+    (text) => Number.parseInt(text.trim(), 10),
+    () => undefined,
+  );
+  const port =
+    saved !== undefined && Number.isInteger(saved) && saved > 0 && saved < 65536 ? saved : undefined;
   // Loaded lazily: deployments with MONGODB_URI never touch it.
-  const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-  const server = await MongoMemoryServer.create({ instance: { dbPath, storageEngine: 'wiredTiger' } });
+  const { MongoMemoryReplSet } = await import('mongodb-memory-server-core');
+  const replSet = await MongoMemoryReplSet.create({
+    replSet: { count: 1, name: EMBEDDED_REPLICA_SET, storageEngine: 'wiredTiger' },
+    instanceOpts: [{ dbPath, storageEngine: 'wiredTiger', ...(port ? { port } : {}) }],
+  }).catch((error: unknown) => {
+    throw port
+      ? new Error(
+          `the embedded MongoDB could not start on port ${port}, where its data expects it (${portFile}); ` +
+            `is another Atrium using ${dbPath}?`,
+          { cause: error },
+        )
+      : error;
+  });
+  const bound = replSet.servers[0]?.instanceInfo?.port;
+  if (bound !== undefined && bound !== port) await fs.writeFile(portFile, `${bound}\n`);
   return {
-    uri: server.getUri(),
+    uri: replSet.getUri(),
     async stop() {
       // A dbPath we chose is never deleted by the cleanup; the data stays for the next start.
-      await server.stop({ doCleanup: true, force: false });
+      await replSet.stop({ doCleanup: true, force: false });
     },
   };
 }

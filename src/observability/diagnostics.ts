@@ -81,6 +81,16 @@ function end(operation: Running): void {
 }
 
 /**
+ * Counts a command that no model middleware sees (a transaction's commit or abort) for the current request;
+ * the returned function stops its clock.
+ */
+export function trackCommand(tag: string): () => void {
+  const operation: Running = {};
+  begin(operation, tag, tag);
+  return () => end(operation);
+}
+
+/**
  * Counts and times, for the request that sent it, every query, aggregation, document save and insert of the
  * connection's models. Each is one command: reads ask for their whole result in one reply (`oneBatch`).
  * Error handlers only stop the clock; the error goes on as it was.

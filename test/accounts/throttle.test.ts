@@ -116,7 +116,9 @@ test('when failures reach an account through two instances, then they add up in 
   const alice = await signUp(app);
   // A second process: its own connection and dependencies over the same database.
   const uri = process.env['ATRIUM_TEST_MONGODB_URI']!;
-  const otherDb = await openDatabase(uri, app.deps.db.connection.name);
+  const otherDb = await openDatabase(uri, app.deps.db.connection.name, {
+    maxTimeMS: app.config.requestTimeoutMs,
+  });
   try {
     const otherDeps = await createDeps(app.config, app.deps.logger, otherDb);
     for (let i = 0; i < MAX - 1; i += 1) {

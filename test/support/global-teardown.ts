@@ -1,5 +1,5 @@
-import type { MongoMemoryServer } from 'mongodb-memory-server-core';
+import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __MONGOD__?: MongoMemoryServer }).__MONGOD__?.stop();
+  await (globalThis as { __MONGOD__?: MongoMemoryReplSet }).__MONGOD__?.stop();
 }
