@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Types, type Collection } from 'mongoose';
 import type { AppDeps } from './deps';
+import { recountArticles } from './models/article-counts';
 import { identityKey } from './services/text';
 
 /**
@@ -232,5 +233,9 @@ export async function seed(deps: AppDeps, size: SeedSize = DEFAULT_SEED): Promis
       articleId: d.articleId,
     })),
   };
+  await recountArticles(
+    deps.models,
+    articles.map((article) => article._id),
+  );
   return { inserted };
 }

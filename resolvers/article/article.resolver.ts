@@ -75,7 +75,7 @@ export class ArticleResolver {
   }
 
   @FieldResolver(() => Int, { description: 'How many users favourited the article.' })
-  favoritesCount(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<number> {
+  favoritesCount(@Root() article: ArticleRecord, @Ctx() ctx: Context): number {
     return ctx.services.articles.countFavorites(article);
   }
 

@@ -9,6 +9,11 @@ const articleSchema = new Schema(
     body: { type: String, required: true },
     tagList: { type: [String], default: [] },
     authorId: { type: Schema.Types.ObjectId, required: true },
+    // Kept by the writes that add or remove a favourite or a comment, in their transaction: reading a count is
+    // then free, and each such write also writes its article, so it conflicts with the article's deletion
+    // (under snapshot isolation, a favourite inserted beside a delete would otherwise outlive it).
+    favoritesCount: { type: Number, required: true, default: 0 },
+    commentsCount: { type: Number, required: true, default: 0 },
   },
   { timestamps: true, collection: 'articles' },
 );

@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { backfillArticleCounts } from './article-counts';
 import { createArticleModel } from './article.model';
 import { createCommentModel } from './comment.model';
 import { createFavoriteModel } from './favorite.model';
@@ -21,7 +22,11 @@ export function createModels(connection: Connection) {
 
 export type Models = ReturnType<typeof createModels>;
 
-/** Builds every declared index (unique ones above all) before anything relies on them. */
+/**
+ * Builds every declared index (unique ones above all) before anything relies on them, and fills in what data
+ * from an earlier version lacks.
+ */
 export async function ensureIndexes(models: Models): Promise<void> {
   await Promise.all(Object.values(models).map((model) => model.init()));
+  await backfillArticleCounts(models);
 }

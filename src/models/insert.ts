@@ -1,4 +1,4 @@
-import { Types, type Model } from 'mongoose';
+import { Types, type ClientSession, type Model } from 'mongoose';
 
 /** A new document as stored: the given fields, an id, and the timestamps every collection keeps. */
 export type Inserted<T> = T & { _id: Types.ObjectId; createdAt: Date; updatedAt: Date };
@@ -13,9 +13,10 @@ export async function insertRecord<T extends object>(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   model: Model<any>,
   fields: T,
+  session?: ClientSession,
 ): Promise<Inserted<T>> {
   const now = new Date();
   const doc = { ...fields, _id: new Types.ObjectId(), createdAt: now, updatedAt: now };
-  await model.insertMany([doc], { lean: true });
+  await model.insertMany([doc], { lean: true, ...(session ? { session } : {}) });
   return doc;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type DataLoader from 'dataloader';
-import { trusted, Types } from 'mongoose';
+import { trusted, Types, type ClientSession } from 'mongoose';
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
@@ -38,8 +38,8 @@ const SLUG_ATTEMPTS = 5;
 export class ArticleService {
   private readonly byId: DataLoader<string, ArticleRecord | null>;
   private readonly bySlug: DataLoader<string, ArticleRecord | null>;
-  /** Favourite count and the viewer's own favourite of each article, both from one grouped query. */
-  private readonly favoriteStats: DataLoader<string, { count: number; byViewer: boolean }>;
+  /** Whether the viewer favourited each article: one query for a page, and none for anonymous callers. */
+  private readonly favoritedByViewer: DataLoader<string, boolean>;
   private readonly countByAuthor: DataLoader<string, number>;
   private readonly countFavoritedBy: DataLoader<string, number>;
   private readonly favoriteIdsByUser: DataLoader<string, Types.ObjectId[]>;
@@ -64,23 +64,17 @@ export class ArticleService {
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
     this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
-    const viewerId = viewer.kind === 'user' ? new Types.ObjectId(viewer.id) : null;
-    this.favoriteStats = batchLoader(async (articleIds) => {
-      const rows = await Favorite.aggregate<{ _id: Types.ObjectId; count: number; byViewer: boolean }>([
-        { $match: { articleId: { $in: articleIds.map(toObjectId) } } },
-        {
-          $group: {
-            _id: '$articleId',
-            count: { $sum: 1 },
-            byViewer: { $max: viewerId ? { $eq: ['$userId', viewerId] } : false },
-          },
-        },
-      ]).option({ comment: 'favorites.stats', ...oneBatch(articleIds.length) });
-      const stats = new Map(rows.map((row) => [row._id.toHexString(), row]));
-      return articleIds.map((id) => {
-        const row = stats.get(id);
-        return { count: row?.count ?? 0, byViewer: row?.byViewer === true };
-      });
+    this.favoritedByViewer = batchLoader(async (articleIds) => {
+      if (viewer.kind !== 'user') return articleIds.map(() => false);
+      const rows = await Favorite.find(
+        { userId: new Types.ObjectId(viewer.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
+        { _id: 0, articleId: 1 },
+      )
+        .batchSize(oneBatch(articleIds.length).batchSize)
+        .comment('favorites.byViewer')
+        .lean();
+      const favorited = new Set(rows.map((row) => row.articleId.toHexString()));
+      return articleIds.map((id) => favorited.has(id));
     });
     this.favoriteIdsByUser = batchLoader(async (userIds) => {
       const rows = await Favorite.aggregate<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>([
@@ -100,13 +94,13 @@ export class ArticleService {
     return slug.length > 200 ? Promise.resolve(null) : this.bySlug.load(slug);
   }
 
-  async countFavorites(article: ArticleRecord): Promise<number> {
-    return (await this.favoriteStats.load(article.id)).count;
+  countFavorites(article: ArticleRecord): number {
+    return article.favoritesCount;
   }
 
   async isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
     if (this.viewer.kind !== 'user') return false;
-    return (await this.favoriteStats.load(article.id)).byViewer;
+    return this.favoritedByViewer.load(article.id);
   }
 
   canUpdate(article: ArticleRecord): boolean {
@@ -184,6 +178,8 @@ export class ArticleService {
           ...fieldsToSet(fields),
           slug,
           authorId: new Types.ObjectId(authorId),
+          favoritesCount: 0,
+          commentsCount: 0,
         });
         this.countByAuthor.clear(authorId);
         return this.remember(toArticleRecord(doc));
@@ -218,17 +214,18 @@ export class ArticleService {
     if (!this.canDelete(article)) throw new ForbiddenError('You cannot delete this article.');
     const { Article, Comment, Favorite } = this.deps.models;
     const articleId = new Types.ObjectId(id);
-    // The article goes first: from then on nothing can reach its comments or favourites, and a crash before
-    // the cascade ends leaves only unreachable documents.
-    const deleted = await Article.deleteOne({ _id: articleId }).comment('articles.delete');
-    if (deleted.deletedCount === 0) throw new NotFoundError('Article');
-    await Promise.all([
-      Comment.deleteMany({ articleId }).comment('comments.deleteByArticle'),
-      Favorite.deleteMany({ articleId }).comment('favorites.deleteByArticle'),
-    ]);
+    // One transaction: the article, its comments and its favourites go together or not at all. A favourite or
+    // comment written at the same moment writes the article too (its counter), so one of the two conflicts
+    // and is retried, and then sees the other's outcome.
+    await this.deps.db.transaction(async (session) => {
+      const deleted = await Article.deleteOne({ _id: articleId }, { session }).comment('articles.delete');
+      if (deleted.deletedCount === 0) throw new NotFoundError('Article');
+      await Comment.deleteMany({ articleId }, { session }).comment('comments.deleteByArticle');
+      await Favorite.deleteMany({ articleId }, { session }).comment('favorites.deleteByArticle');
+    });
     this.byId.clear(id);
     this.bySlug.clear(article.slug);
-    this.favoriteStats.clear(id).prime(id, { count: 0, byViewer: false });
+    this.favoritedByViewer.clear(id).prime(id, false);
     this.countByAuthor.clear(article.authorId);
     // Any user's favourites may have named it.
     this.favoriteIdsByUser.clearAll();
@@ -241,30 +238,37 @@ export class ArticleService {
     const userId = this.requireUser();
     const article = await this.requireArticle(id);
     const key = { userId: new Types.ObjectId(userId), articleId: new Types.ObjectId(id) };
+    let counted: ArticleRecord | null;
     try {
-      await this.deps.models.Favorite.updateOne(key, { $setOnInsert: key }, { upsert: true }).comment(
-        'favorites.add',
-      );
+      counted = await this.deps.db.transaction(async (session) => {
+        const added = await this.deps.models.Favorite.updateOne(
+          key,
+          { $setOnInsert: key },
+          { upsert: true, session },
+        ).comment('favorites.add');
+        return added.upsertedCount === 0 ? null : this.addToCount(id, 'favoritesCount', 1, session);
+      });
     } catch (error) {
       // Two concurrent upserts can both try to insert; the unique index lets one win, which is the outcome.
       if (duplicateKeyField(error) === null) throw error;
+      counted = null;
     }
-    await this.undoIfArticleGone(id, () =>
-      this.deps.models.Favorite.deleteOne(key).comment('favorites.undo'),
-    );
     this.forgetFavorites(id, userId);
-    return article;
+    return counted ? this.remember(counted) : article;
   }
 
   async unfavorite(id: string): Promise<ArticleRecord> {
     const userId = this.requireUser();
     const article = await this.requireArticle(id);
-    await this.deps.models.Favorite.deleteOne({
-      userId: new Types.ObjectId(userId),
-      articleId: new Types.ObjectId(id),
-    }).comment('favorites.remove');
+    const counted = await this.deps.db.transaction(async (session) => {
+      const removed = await this.deps.models.Favorite.deleteOne(
+        { userId: new Types.ObjectId(userId), articleId: new Types.ObjectId(id) },
+        { session },
+      ).comment('favorites.remove');
+      return removed.deletedCount === 0 ? null : this.addToCount(id, 'favoritesCount', -1, session);
+    });
     this.forgetFavorites(id, userId);
-    return article;
+    return counted ? this.remember(counted) : article;
   }
 
   /** Loads an article a mutation names: a malformed or unknown id is NOT_FOUND. */
@@ -275,22 +279,30 @@ export class ArticleService {
   }
 
   /**
-   * A favourite or comment written while its article is being deleted could land after the cascade removed
-   * the others. The article is deleted before its cascade, so checking for it after the write is enough:
-   * when it is gone, the write is undone and the caller told the article does not exist.
+   * Inside the transaction of a write that adds or removes a favourite or comment: moves the article's
+   * counter, and so writes the article, which makes the write conflict with the article's deletion. An
+   * article already gone fails the transaction with NOT_FOUND, and the write is undone with it.
    */
-  async undoIfArticleGone(id: string, undo: () => PromiseLike<unknown>): Promise<void> {
-    const exists = await this.deps.models.Article.exists({ _id: new Types.ObjectId(id) }).comment(
-      'articles.exists',
-    );
-    if (exists) return;
-    await undo();
-    this.byId.clear(id);
-    throw new NotFoundError('Article');
+  async addToCount(
+    id: string,
+    counter: 'favoritesCount' | 'commentsCount',
+    by: 1 | -1,
+    session: ClientSession,
+  ): Promise<ArticleRecord> {
+    const doc = await this.deps.models.Article.findOneAndUpdate(
+      { _id: new Types.ObjectId(id) },
+      { $inc: { [counter]: by } },
+      // The article's content did not change: its `updatedAt` stays.
+      { returnDocument: 'after', session, timestamps: false },
+    )
+      .comment(`articles.count.${counter}`)
+      .lean();
+    if (!doc) throw new NotFoundError('Article');
+    return toArticleRecord(doc);
   }
 
   private forgetFavorites(articleId: string, userId: string): void {
-    this.favoriteStats.clear(articleId);
+    this.favoritedByViewer.clear(articleId);
     this.favoriteIdsByUser.clear(userId);
     this.countFavoritedBy.clear(userId);
   }
@@ -325,7 +337,7 @@ export class ArticleService {
   }
 
   /** Makes a record read or written elsewhere visible to this request's loaders. */
-  private remember(article: ArticleRecord): ArticleRecord {
+  remember(article: ArticleRecord): ArticleRecord {
     this.byId.clear(article.id).prime(article.id, article);
     this.bySlug.clear(article.slug).prime(article.slug, article);
     return article;

@@ -78,14 +78,20 @@ export class CommentService {
     const errors = new FieldErrors();
     const text = checkCommentBody(body, errors);
     if (errors.any) throw new UserInputErrors(errors.errors);
-    const doc = await insertRecord(this.deps.models.Comment, {
-      articleId: new Types.ObjectId(article.id),
-      authorId: new Types.ObjectId(this.viewer.id),
-      body: text,
+    const authorId = this.viewer.id;
+    // With its article's counter, in one transaction: an article deleted meanwhile fails it (NOT_FOUND).
+    const { doc, counted } = await this.deps.db.transaction(async (session) => {
+      const inserted = await insertRecord(
+        this.deps.models.Comment,
+        { articleId: new Types.ObjectId(article.id), authorId: new Types.ObjectId(authorId), body: text },
+        session,
+      );
+      return {
+        doc: inserted,
+        counted: await this.articles.addToCount(article.id, 'commentsCount', 1, session),
+      };
     });
-    await this.articles.undoIfArticleGone(article.id, () =>
-      this.deps.models.Comment.deleteOne({ _id: doc._id }).comment('comments.undo'),
-    );
+    this.articles.remember(counted);
     const comment = toCommentRecord(doc);
     this.byId.prime(comment.id, comment);
     this.byArticle.clear(article.id);
@@ -98,10 +104,14 @@ export class CommentService {
     const comment = isObjectIdHex(id) ? await this.byId.load(id) : null;
     if (!comment) throw new NotFoundError('Comment');
     if (!(await this.canDelete(comment))) throw new ForbiddenError('You cannot delete this comment.');
-    const result = await this.deps.models.Comment.deleteOne({ _id: new Types.ObjectId(id) }).comment(
-      'comments.delete',
-    );
-    if (result.deletedCount === 0) throw new NotFoundError('Comment');
+    await this.deps.db.transaction(async (session) => {
+      const result = await this.deps.models.Comment.deleteOne(
+        { _id: new Types.ObjectId(id) },
+        { session },
+      ).comment('comments.delete');
+      if (result.deletedCount === 0) throw new NotFoundError('Comment');
+      await this.articles.addToCount(comment.articleId, 'commentsCount', -1, session);
+    });
     this.byId.clear(id);
     this.byArticle.clear(comment.articleId);
     return comment;

@@ -68,6 +68,7 @@ export interface ArticleRecord {
   readonly body: string;
   readonly tagList: readonly string[];
   readonly authorId: string;
+  readonly favoritesCount: number;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -80,6 +81,7 @@ export interface ArticleDocLike {
   body: string;
   tagList: string[];
   authorId: { toHexString(): string };
+  favoritesCount?: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -93,6 +95,7 @@ export function toArticleRecord(doc: ArticleDocLike): ArticleRecord {
     body: doc.body,
     tagList: doc.tagList,
     authorId: doc.authorId.toHexString(),
+    favoritesCount: doc.favoritesCount ?? 0,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };

@@ -55,7 +55,7 @@ test.each([5, 20, 30])(
       'articles.page': 1,
       'users.byId': 1,
       'follows.byViewer': 1,
-      'favorites.stats': 1,
+      'favorites.byViewer': 1,
     });
     expect(result.commands.total - SESSION_CHECK).toBe(4);
     expect(result.commands.total - SESSION_CHECK).toBeLessThanOrEqual(BUDGET);
@@ -67,7 +67,8 @@ test.each([5, 20, 30])(
 test('when anonymous, then the home page skips the per-viewer flags', async () => {
   const result = await app.execute(HOME, { variables: { tag, first: 20 } });
   expect(result.errors).toBeUndefined();
-  expect(result.commands.total).toBe(3);
+  // The page and its authors: favourite counts are on the articles, and nobody's favourites are asked for.
+  expect(result.commands.byTag).toEqual({ 'articles.page': 1, 'users.byId': 1 });
 });
 
 const ARTICLE_PAGE = `query ArticlePage($slug: String!) {
@@ -182,4 +183,89 @@ test('when an article is published and commented on, then each write is one inse
   const stored = await app.deps.models.Comment.findOne({ body: 'Counted too' }).lean();
   expect(stored?.createdAt).toBeInstanceOf(Date);
   expect(stored?.updatedAt).toEqual(stored?.createdAt);
+});
+
+describe('writes that change several documents are one transaction, and their commit is one more command', () => {
+  const FAVORITE = `mutation($id: ID!) { favoriteArticle(input: { id: $id }) { article { favoritesCount } } }`;
+  const DELETE = `mutation($id: ID!) { deleteArticle(input: { id: $id }) { article { id } } }`;
+  const ADD_COMMENT = `mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id } } }`;
+
+  test('when an article is favourited, then the favourite and its count commit together', async () => {
+    const author = await signUp(app);
+    const fan = await signUp(app);
+    const article = await publish(app, author);
+    const first = await app.execute(FAVORITE, { as: fan, variables: { id: article.id } });
+    expect(first.data.favoriteArticle.article.favoritesCount).toBe(1);
+    expect(first.commands.byTag).toEqual({
+      'auth.session': 1,
+      'articles.byId': 1,
+      'favorites.add': 1,
+      'articles.count.favoritesCount': 1,
+      'transaction.commit': 1,
+    });
+    expect(first.commands.wire['commitTransaction']).toBe(1);
+    expect(first.commands.wireTotal).toBe(first.commands.total);
+    // Favouriting again changes nothing: the commit still ends the transaction the upsert opened.
+    const again = await app.execute(FAVORITE, { as: fan, variables: { id: article.id } });
+    expect(again.data.favoriteArticle.article.favoritesCount).toBe(1);
+    expect(again.commands.total - SESSION_CHECK).toBe(3);
+    expect(again.commands.wireTotal).toBe(again.commands.total);
+  });
+
+  test('when a comment is added, then the insert and its article count commit together', async () => {
+    const author = await signUp(app);
+    const article = await publish(app, author);
+    const result = await app.execute(ADD_COMMENT, {
+      as: author,
+      variables: { input: { articleId: article.id, body: 'In one transaction' } },
+    });
+    expect(result.commands.byTag).toEqual({
+      'auth.session': 1,
+      'articles.byId': 1,
+      insert: 1,
+      'articles.count.commentsCount': 1,
+      'transaction.commit': 1,
+    });
+    expect(result.commands.wireTotal).toBe(result.commands.total);
+  });
+
+  test('when an article is deleted, then it goes with its comments and favourites in one commit', async () => {
+    const author = await signUp(app);
+    const article = await publish(app, author);
+    await comment(app, author, article.id);
+    await favorite(app, author, article.id);
+    const result = await app.execute(DELETE, { as: author, variables: { id: article.id } });
+    expect(result.errors).toBeUndefined();
+    expect(result.commands.byTag).toEqual({
+      'auth.session': 1,
+      'articles.byId': 1,
+      'articles.delete': 1,
+      'comments.deleteByArticle': 1,
+      'favorites.deleteByArticle': 1,
+      'transaction.commit': 1,
+    });
+    expect(result.commands.wire['commitTransaction']).toBe(1);
+    expect(result.commands.wireTotal).toBe(result.commands.total);
+  });
+
+  test('when the password changes, then the user and the end of the other sessions commit together', async () => {
+    const user = await signUp(app);
+    const result = await app.execute(
+      `mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { id } errors { message } } }`,
+      {
+        as: user,
+        variables: {
+          input: { username: user.username, email: user.email, password: 'a brand new password' },
+        },
+      },
+    );
+    expect(result.data.updateUser.errors).toEqual([]);
+    expect(result.commands.byTag).toEqual({
+      'auth.session': 1,
+      'users.update': 1,
+      'sessions.endOthers': 1,
+      'transaction.commit': 1,
+    });
+    expect(result.commands.wireTotal).toBe(result.commands.total);
+  });
 });
