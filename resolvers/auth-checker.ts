@@ -1,7 +1,7 @@
 import type { AuthCheckerFn } from 'type-graphql';
-import { hasRole } from '../src/auth/viewer';
+import { hasRole, requireActor } from '../src/auth/viewer';
 import type { Context } from '../src/context';
-import { ForbiddenError, UnauthenticatedError } from '../src/errors';
+import { ForbiddenError } from '../src/errors';
 import type { Role } from '../src/auth/roles';
 
 /**
@@ -9,7 +9,7 @@ import type { Role } from '../src/auth/roles';
  * Ownership rules live in the services, so that no field resolver or loader can go around them.
  */
 export const authChecker: AuthCheckerFn<Context, Role> = ({ context }, roles) => {
-  if (context.viewer.kind !== 'user') throw new UnauthenticatedError();
+  requireActor(context.viewer);
   if (roles.length > 0 && !roles.some((role) => hasRole(context.viewer, role))) throw new ForbiddenError();
   return true;
 };

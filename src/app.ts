@@ -5,6 +5,7 @@ import type { Config } from './config';
 import { connectDatabase, type Database } from './db';
 import type { AppDeps } from './deps';
 import type { Logger } from './logger';
+import { SessionStore } from './services/session-store';
 
 /** Builds the long-lived dependencies of a process: database, models, token and password services. */
 export async function createDeps(config: Config, logger: Logger, database?: Database): Promise<AppDeps> {
@@ -17,5 +18,6 @@ export async function createDeps(config: Config, logger: Logger, database?: Data
     models: db.models,
     tokens: new TokenService(secret, config.accessTokenTtlSeconds),
     passwords: new PasswordHasher(config.bcryptRounds),
+    sessions: new SessionStore(db.models),
   };
 }

@@ -1,4 +1,4 @@
-import { authenticate } from './auth/authenticate';
+import { authenticate, readAuthorization } from './auth/authenticate';
 import type { TokenProblem } from './auth/tokens';
 import type { Viewer } from './auth/viewer';
 import type { AppDeps } from './deps';
@@ -25,7 +25,7 @@ export interface Context {
 }
 
 export async function createContext(deps: AppDeps, meta: RequestMeta): Promise<Context> {
-  const auth = await authenticate(deps, meta.authorization);
+  const auth = await authenticate(deps, readAuthorization(meta.authorization));
   const services = createServices(deps, auth.viewer, { clientAddress: meta.clientAddress });
   if (auth.user) services.users.prime(auth.user);
   const diagnostics = meta.diagnostics ?? new RequestDiagnostics();

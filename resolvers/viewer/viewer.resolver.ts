@@ -1,4 +1,5 @@
 import { Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { actorOf } from '../../src/auth/viewer';
 import type { Context } from '../../src/context';
 import type { UserRecord } from '../../src/services/records';
 import { Viewer, type ViewerRecord } from './viewer.type';
@@ -11,8 +12,8 @@ export class ViewerResolver {
     description: 'The signed-in user, or null (without an error) when the request is anonymous.',
   })
   viewer(@Ctx() ctx: Context): ViewerRecord | null {
-    const { viewer } = ctx;
-    return viewer.kind === 'user' ? { userId: viewer.id, role: viewer.role } : null;
+    const actor = actorOf(ctx.viewer);
+    return actor ? { userId: actor.id, role: actor.role } : null;
   }
 
   @FieldResolver(() => User, { description: 'The signed-in user.' })

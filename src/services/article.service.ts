@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type DataLoader from 'dataloader';
 import { trusted, Types, type ClientSession } from 'mongoose';
-import type { Viewer } from '../auth/viewer';
+import { actorOf, requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
-import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
+import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
 import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { insertRecord } from '../models/insert';
@@ -22,6 +22,7 @@ import { canDeleteArticle, canUpdateArticle } from './permissions';
 import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
 import { foldCase, isObjectIdHex, normalize } from './text';
 import { FieldErrors } from './user-validation';
+import type { FollowService } from './follow.service';
 import type { UserService } from './user.service';
 
 export interface ArticleFilter {
@@ -46,9 +47,10 @@ export class ArticleService {
   private readonly pages: DataLoader<PageQuery, ArticleDoc[]>;
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: Pick<AppDeps, 'db' | 'models'>,
     private readonly viewer: Viewer,
     private readonly users: UserService,
+    private readonly follows: FollowService,
     private readonly cursors: CursorCodec,
   ) {
     const { Article, Favorite } = deps.models;
@@ -64,10 +66,11 @@ export class ArticleService {
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
     this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
+    const actor = actorOf(viewer);
     this.favoritedByViewer = batchLoader(async (articleIds) => {
-      if (viewer.kind !== 'user') return articleIds.map(() => false);
+      if (!actor) return articleIds.map(() => false);
       const rows = await Favorite.find(
-        { userId: new Types.ObjectId(viewer.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
+        { userId: new Types.ObjectId(actor.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
         { _id: 0, articleId: 1 },
       )
         .batchSize(oneBatch(articleIds.length).batchSize)
@@ -98,8 +101,7 @@ export class ArticleService {
     return article.favoritesCount;
   }
 
-  async isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
-    if (this.viewer.kind !== 'user') return false;
+  isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
     return this.favoritedByViewer.load(article.id);
   }
 
@@ -144,12 +146,10 @@ export class ArticleService {
 
   /** The viewer's feed: articles by the users they follow, newest first. */
   async feed(userId: string, page: PageArgs): Promise<Connection<ArticleRecord>> {
-    const followees = await this.deps.models.Follow.distinct('followeeId', {
-      followerId: new Types.ObjectId(userId),
-    }).comment('follows.followeeIdsByUser');
+    const followees = await this.follows.followeeIds(userId);
     const list = `feed:${userId}`;
     if (followees.length === 0) return emptyConnection(page, this.cursors, list);
-    return this.page(list, { authorId: trusted({ $in: followees }) }, page);
+    return this.page(list, { authorId: trusted({ $in: followees.map(toObjectId) }) }, page);
   }
 
   /** The most used tags, most used first (ties by name); at most `limit`. */
@@ -308,8 +308,7 @@ export class ArticleService {
   }
 
   private requireUser(): string {
-    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
-    return this.viewer.id;
+    return requireActor(this.viewer).id;
   }
 
   private favoriteIds(userId: string): Promise<Types.ObjectId[]> {

@@ -1,8 +1,8 @@
 import type DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import type { Viewer } from '../auth/viewer';
+import { requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
-import { ForbiddenError, NotFoundError, UnauthenticatedError, UserInputErrors } from '../errors';
+import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
 import { batchLoader, byIdLoader, toObjectId, WHOLE_RESULT } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
 import { insertRecord } from '../models/insert';
@@ -27,7 +27,7 @@ export class CommentService {
   private readonly byArticle: DataLoader<string, CommentRecord[]>;
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: Pick<AppDeps, 'db' | 'models'>,
     private readonly viewer: Viewer,
     private readonly articles: ArticleService,
     users: UserService,
@@ -68,17 +68,15 @@ export class CommentService {
   }
 
   async canDelete(comment: CommentRecord): Promise<boolean> {
-    if (this.viewer.kind !== 'user') return false;
     return canDeleteComment(this.viewer, comment, await this.articles.getById(comment.articleId));
   }
 
   async add(articleId: string, body: string): Promise<CommentRecord> {
-    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const authorId = requireActor(this.viewer).id;
     const article = await this.articles.requireArticle(articleId);
     const errors = new FieldErrors();
     const text = checkCommentBody(body, errors);
     if (errors.any) throw new UserInputErrors(errors.errors);
-    const authorId = this.viewer.id;
     // With its article's counter, in one transaction: an article deleted meanwhile fails it (NOT_FOUND).
     const { doc, counted } = await this.deps.db.transaction(async (session) => {
       const inserted = await insertRecord(
@@ -100,7 +98,7 @@ export class CommentService {
 
   /** Deletes a comment; returns it as it was. */
   async delete(id: string): Promise<CommentRecord> {
-    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    requireActor(this.viewer);
     const comment = isObjectIdHex(id) ? await this.byId.load(id) : null;
     if (!comment) throw new NotFoundError('Comment');
     if (!(await this.canDelete(comment))) throw new ForbiddenError('You cannot delete this comment.');

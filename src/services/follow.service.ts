@@ -1,8 +1,8 @@
 import type DataLoader from 'dataloader';
 import { Types } from 'mongoose';
-import type { Viewer } from '../auth/viewer';
+import { actorOf, requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
-import { BadUserInputError, NotFoundError, UnauthenticatedError } from '../errors';
+import { BadUserInputError, NotFoundError } from '../errors';
 import { countByLoader, pairExistsLoader } from '../loaders';
 import type { FollowDoc } from '../models/follow.model';
 import { duplicateKeyField } from './mongo-errors';
@@ -17,7 +17,7 @@ export class FollowService {
   private readonly pages: DataLoader<PageQuery, FollowDoc[]>;
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: Pick<AppDeps, 'models'>,
     private readonly viewer: Viewer,
     private readonly users: UserService,
     private readonly cursors: CursorCodec,
@@ -25,11 +25,12 @@ export class FollowService {
     const { Follow } = deps.models;
     this.followersCount = countByLoader(Follow, 'followeeId', 'follows.countByFollowee');
     this.pages = pageLoader<FollowDoc>(Follow, 'follows.page');
-    if (viewer.kind === 'user') {
+    const actor = actorOf(viewer);
+    if (actor) {
       this.followedByViewer = pairExistsLoader(
         Follow,
         'followerId',
-        viewer.id,
+        actor.id,
         'followeeId',
         'follows.byViewer',
       );
@@ -38,6 +39,14 @@ export class FollowService {
 
   isFollowedByViewer(user: UserRecord): Promise<boolean> {
     return this.followedByViewer?.load(user.id) ?? Promise.resolve(false);
+  }
+
+  /** The ids of the users a user follows (a feed's authors). */
+  async followeeIds(userId: string): Promise<string[]> {
+    const ids = await this.deps.models.Follow.distinct('followeeId', {
+      followerId: new Types.ObjectId(userId),
+    }).comment('follows.followeeIdsByUser');
+    return ids.map((id) => id.toHexString());
   }
 
   /** A user's followers, most recent first. */
@@ -85,10 +94,10 @@ export class FollowService {
   }
 
   private async target(userId: string): Promise<{ followerId: string; followee: UserRecord }> {
-    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const actor = requireActor(this.viewer);
     const followee = await this.users.getById(userId);
     if (!followee) throw new NotFoundError('User');
-    if (followee.id === this.viewer.id) throw new BadUserInputError('You cannot follow yourself.', 'id');
-    return { followerId: this.viewer.id, followee };
+    if (followee.id === actor.id) throw new BadUserInputError('You cannot follow yourself.', 'id');
+    return { followerId: actor.id, followee };
   }
 }

@@ -35,7 +35,7 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
       return (sessions ??= new SessionService(deps, viewer, this.users, request));
     },
     get articles() {
-      return (articles ??= new ArticleService(deps, viewer, this.users, codec()));
+      return (articles ??= new ArticleService(deps, viewer, this.users, this.follows, codec()));
     },
     get comments() {
       return (comments ??= new CommentService(deps, viewer, this.articles, this.users));

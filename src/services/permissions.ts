@@ -1,4 +1,4 @@
-import { hasRole, type Viewer } from '../auth/viewer';
+import { actorOf, hasRole, type Viewer } from '../auth/viewer';
 import type { ArticleRecord, CommentRecord } from './records';
 
 /**
@@ -8,7 +8,7 @@ import type { ArticleRecord, CommentRecord } from './records';
 
 /** Only the author edits an article. */
 export function canUpdateArticle(viewer: Viewer, article: ArticleRecord): boolean {
-  return viewer.kind === 'user' && viewer.id === article.authorId;
+  return actorOf(viewer)?.id === article.authorId;
 }
 
 /** The author, moderators and admins delete an article. */
@@ -22,6 +22,7 @@ export function canDeleteComment(
   comment: CommentRecord,
   article: ArticleRecord | null,
 ): boolean {
-  if (viewer.kind !== 'user') return false;
-  return viewer.id === comment.authorId || viewer.id === article?.authorId || hasRole(viewer, 'moderator');
+  const actor = actorOf(viewer);
+  if (!actor) return false;
+  return actor.id === comment.authorId || actor.id === article?.authorId || hasRole(viewer, 'moderator');
 }

@@ -1,6 +1,5 @@
-import { trusted, Types } from 'mongoose';
 import { hashRefreshToken, newRefreshToken } from '../auth/tokens';
-import type { Viewer } from '../auth/viewer';
+import { requireActor, sessionIdOf, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { toUserRecord, type SessionTokens, type UserRecord } from './records';
@@ -13,9 +12,6 @@ export interface RequestInfo {
   readonly clientAddress: string;
 }
 
-/** How many spent refresh tokens a session remembers for reuse detection. */
-const SPENT_TOKENS_KEPT = 100;
-
 const WRONG_CREDENTIALS = UserInputErrors.single(null, 'Email or password is invalid.');
 const BAD_REFRESH = 'The refresh token is invalid or has expired. Sign in again.';
 
@@ -27,7 +23,10 @@ export class SessionService {
   private readonly signInThrottle: AttemptThrottle;
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: Pick<
+      AppDeps,
+      'config' | 'logger' | 'models' | 'passwords' | 'tokens' | 'sessions'
+    >,
     private readonly viewer: Viewer,
     private readonly users: UserService,
     private readonly request: RequestInfo,
@@ -71,25 +70,13 @@ export class SessionService {
 
   /** Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked. */
   async refresh(refreshToken: string): Promise<SessionTokens> {
-    const { Session } = this.deps.models;
+    const { sessions } = this.deps;
     const presented = hashRefreshToken(refreshToken);
     const next = newRefreshToken();
     const now = new Date();
-    const session = await Session.findOneAndUpdate(
-      // TTL deletion is lazy: an expired session may still be stored, so the filter checks expiresAt itself.
-      { refreshHash: presented, expiresAt: trusted({ $gt: now }) },
-      {
-        $set: { refreshHash: hashRefreshToken(next), expiresAt: this.refreshExpiry(now) },
-        $push: { spentRefreshHashes: { $each: [presented], $slice: -SPENT_TOKENS_KEPT } },
-      },
-      { returnDocument: 'after' },
-    )
-      .comment('sessions.rotate')
-      .lean();
+    const session = await sessions.rotate(presented, hashRefreshToken(next), this.refreshExpiry(now), now);
     if (!session) {
-      const revoked = await Session.findOneAndDelete({ spentRefreshHashes: presented })
-        .comment('sessions.revokeFamily')
-        .lean();
+      const revoked = await sessions.revokeFamily(presented);
       if (revoked) {
         this.deps.logger.warn(
           { sessionId: revoked._id.toHexString(), userId: revoked.userId.toHexString() },
@@ -105,23 +92,21 @@ export class SessionService {
 
   /** Ends the current session, or every session of the viewer. Returns how many ended. */
   async signOut(allSessions: boolean): Promise<number> {
-    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
-    const filter = allSessions
-      ? { userId: new Types.ObjectId(this.viewer.id) }
-      : { _id: new Types.ObjectId(this.viewer.sessionId) };
-    const result = await this.deps.models.Session.deleteMany(filter).comment('sessions.end');
-    return result.deletedCount;
+    const actor = requireActor(this.viewer);
+    if (allSessions) return this.deps.sessions.end({ userId: actor.id });
+    const sessionId = sessionIdOf(this.viewer);
+    return sessionId === null ? 0 : this.deps.sessions.end({ sessionId });
   }
 
   private async start(user: UserRecord): Promise<SessionTokens> {
     const refreshToken = newRefreshToken();
     const now = new Date();
-    const session = await this.deps.models.Session.create({
-      userId: new Types.ObjectId(user.id),
-      refreshHash: hashRefreshToken(refreshToken),
-      expiresAt: this.refreshExpiry(now),
-    });
-    return this.issue(user, session._id.toHexString(), refreshToken, now);
+    const sessionId = await this.deps.sessions.start(
+      user.id,
+      hashRefreshToken(refreshToken),
+      this.refreshExpiry(now),
+    );
+    return this.issue(user, sessionId, refreshToken, now);
   }
 
   private async issue(

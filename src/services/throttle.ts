@@ -10,7 +10,7 @@ import { RateLimitedError } from '../errors';
  */
 export class AttemptThrottle {
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: Pick<AppDeps, 'models'>,
     private readonly max: number,
     private readonly windowSeconds: number,
   ) {}

@@ -1,7 +1,6 @@
 import type DataLoader from 'dataloader';
-import { trusted, Types } from 'mongoose';
-import type { Viewer } from '../auth/viewer';
-import { hasRole } from '../auth/viewer';
+import type { ClientSession } from 'mongoose';
+import { actorOf, hasRole, requireActor, sessionIdOf, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { byIdLoader, byUniqueKeyLoader } from '../loaders';
@@ -39,11 +38,12 @@ export class UserService {
   private readonly selves = new Set<string>();
 
   constructor(
-    private readonly deps: AppDeps,
+    private readonly deps: Pick<AppDeps, 'db' | 'models' | 'passwords' | 'sessions'>,
     private readonly viewer: Viewer,
   ) {
     const { User } = deps.models;
-    if (viewer.kind === 'user') this.selves.add(viewer.id);
+    const actor = actorOf(viewer);
+    if (actor) this.selves.add(actor.id);
     this.byId = byIdLoader(User, toUserRecord, 'users.byId', USER_RECORD_FIELDS);
     this.byUsernameKey = byUniqueKeyLoader(
       User,
@@ -107,7 +107,7 @@ export class UserService {
   }
 
   async update(input: UpdateUserInput): Promise<UserRecord> {
-    if (this.viewer.kind !== 'user') throw new UnauthenticatedError();
+    const actor = requireActor(this.viewer);
     const errors = new FieldErrors();
     const { username, usernameKey } = checkUsername(input.username, errors);
     const { email, emailKey } = checkEmail(input.email, errors);
@@ -120,33 +120,28 @@ export class UserService {
     if (errors.any) throw new UserInputErrors(errors.errors);
     if (password !== null) set['passwordHash'] = await this.deps.passwords.hash(password);
 
-    try {
-      const doc = await this.deps.models.User.findByIdAndUpdate(
-        this.viewer.id,
-        { $set: set },
-        { returnDocument: 'after' },
-      )
+    const write = (session?: ClientSession) =>
+      this.deps.models.User.findByIdAndUpdate(actor.id, { $set: set }, { returnDocument: 'after', session })
         .comment('users.update')
         .lean();
+    try {
+      const doc =
+        password === null
+          ? await write()
+          : // A new password signs out every other device, in the same transaction: whoever learnt the old
+            // one may hold a session made with it. The session that changed the password stays.
+            await this.deps.db.transaction(async (session) => {
+              const updated = await write(session);
+              if (updated) await this.deps.sessions.endOthers(actor.id, sessionIdOf(this.viewer), session);
+              return updated;
+            });
       if (!doc) throw new UnauthenticatedError();
       const user = toUserRecord(doc);
       this.prime(user);
-      if (password !== null) await this.endOtherSessions(this.viewer.id, this.viewer.sessionId);
       return user;
     } catch (error) {
       throw takenError(error);
     }
-  }
-
-  /**
-   * A new password signs out every other device: whoever learnt the old one may hold a session made with it.
-   * The session that changed the password stays.
-   */
-  private async endOtherSessions(userId: string, keepSessionId: string): Promise<void> {
-    await this.deps.models.Session.deleteMany({
-      userId: new Types.ObjectId(userId),
-      _id: trusted({ $ne: new Types.ObjectId(keepSessionId) }),
-    }).comment('sessions.endOthers');
   }
 }
 

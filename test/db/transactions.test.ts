@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { createDeps } from '../../src/app';
-import { authenticate } from '../../src/auth/authenticate';
+import { authenticate, readAuthorization } from '../../src/auth/authenticate';
 import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db';
 import type { AppDeps } from '../../src/deps';
@@ -56,7 +56,7 @@ async function failCommit(data: Record<string, unknown>): Promise<void> {
 }
 
 async function signedIn() {
-  const anonymous = await authenticate(deps, undefined);
+  const anonymous = await authenticate(deps, { kind: 'none' });
   const name = `t${randomBytes(5).toString('hex')}`;
   const { token } = await createServices(deps, anonymous.viewer, {
     clientAddress: '127.0.0.1',
@@ -65,7 +65,7 @@ async function signedIn() {
     email: `${name}@example.com`,
     password: 'correct horse battery',
   });
-  const { viewer } = await authenticate(deps, `Token ${token}`);
+  const { viewer } = await authenticate(deps, readAuthorization(`Token ${token}`));
   return createServices(deps, viewer, { clientAddress: '127.0.0.1' });
 }
 

@@ -1,0 +1,102 @@
+import { trusted, Types, type ClientSession } from 'mongoose';
+import type { Models } from '../models';
+import type { SessionDoc } from '../models/session.model';
+import type { UserDocLike } from './records';
+
+/** How many spent refresh tokens a session remembers for reuse detection. */
+const SPENT_TOKENS_KEPT = 100;
+
+const USER_PROJECTION = {
+  _id: 0,
+  'user._id': 1,
+  'user.username': 1,
+  'user.email': 1,
+  'user.bio': 1,
+  'user.image': 1,
+  'user.role': 1,
+  'user.createdAt': 1,
+  'user.updatedAt': 1,
+} as const satisfies Record<`user.${keyof UserDocLike}`, 1> & { _id: 0 };
+
+/**
+ * The one reader and writer of the `sessions` collection. A session is live until `expiresAt`: TTL deletion
+ * is lazy, so an expired session may still be stored, and every read checks the time itself (`live`).
+ */
+export class SessionStore {
+  constructor(private readonly models: Pick<Models, 'Session'>) {}
+
+  private static live(now: Date) {
+    return { expiresAt: trusted({ $gt: now }) };
+  }
+
+  async start(userId: string, refreshHash: string, expiresAt: Date): Promise<string> {
+    const doc = await this.models.Session.create({
+      userId: new Types.ObjectId(userId),
+      refreshHash,
+      expiresAt,
+    });
+    return doc._id.toHexString();
+  }
+
+  /**
+   * A live session's user, read with the session in one query. The allow-list projection keeps the password
+   * hash (and any secret a user document gains later) and the session's refresh-token hashes in the database.
+   */
+  async liveUser(sessionId: string, userId: string, now = new Date()): Promise<UserDocLike | null> {
+    const [row] = await this.models.Session.aggregate<{ user: UserDocLike[] }>([
+      {
+        $match: {
+          _id: new Types.ObjectId(sessionId),
+          userId: new Types.ObjectId(userId),
+          expiresAt: { $gt: now },
+        },
+      },
+      { $limit: 1 },
+      { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
+      { $project: USER_PROJECTION },
+    ]).option({ comment: 'auth.session' });
+    return row?.user[0] ?? null;
+  }
+
+  /** Swaps a live session's current refresh token for the next one; null when `presented` is not current. */
+  async rotate(presented: string, next: string, expiresAt: Date, now: Date): Promise<SessionDoc | null> {
+    return this.models.Session.findOneAndUpdate(
+      { refreshHash: presented, ...SessionStore.live(now) },
+      {
+        $set: { refreshHash: next, expiresAt },
+        $push: { spentRefreshHashes: { $each: [presented], $slice: -SPENT_TOKENS_KEPT } },
+      },
+      { returnDocument: 'after' },
+    )
+      .comment('sessions.rotate')
+      .lean();
+  }
+
+  /** Ends the session that once issued `spent`: a spent token presented again means it leaked. */
+  async revokeFamily(spent: string): Promise<SessionDoc | null> {
+    return this.models.Session.findOneAndDelete({ spentRefreshHashes: spent })
+      .comment('sessions.revokeFamily')
+      .lean();
+  }
+
+  /** Ends one session, or every session of a user; returns how many ended. */
+  async end(which: { sessionId: string } | { userId: string }): Promise<number> {
+    const filter =
+      'sessionId' in which
+        ? { _id: new Types.ObjectId(which.sessionId) }
+        : { userId: new Types.ObjectId(which.userId) };
+    const result = await this.models.Session.deleteMany(filter).comment('sessions.end');
+    return result.deletedCount;
+  }
+
+  /** Ends every session of a user but the one kept (every one when none is). */
+  async endOthers(userId: string, keepSessionId: string | null, session?: ClientSession): Promise<void> {
+    await this.models.Session.deleteMany(
+      {
+        userId: new Types.ObjectId(userId),
+        ...(keepSessionId === null ? {} : { _id: trusted({ $ne: new Types.ObjectId(keepSessionId) }) }),
+      },
+      session ? { session } : {},
+    ).comment('sessions.endOthers');
+  }
+}
