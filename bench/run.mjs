@@ -584,7 +584,7 @@ async function giveViewerAHistory(db, viewerId) {
 
 /** The product's seed when it exists (it is what the bench should measure on), else the bench's own. */
 async function seed(env, workDir) {
-  const productSeed = path.join(ROOT, 'dist/src/seed.js');
+  const productSeed = path.join(ROOT, 'dist/src/cli/seed.js');
   const script = fs.existsSync(productSeed) ? productSeed : path.join(BENCH, 'lib/seed.mjs');
   log(`seeding with ${path.relative(ROOT, script)}`);
   const out = spawnSync(process.execPath, [script], {

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import mongoose, { type ClientSession, type Connection, type Query, type Schema } from 'mongoose';
 import type { Config } from './config';
-import type { Logger } from './logger';
+import type { Logger } from './observability/logger';
 import { createModels, ensureIndexes, type Models } from './models';
 import {
   currentDiagnostics,

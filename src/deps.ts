@@ -1,12 +1,13 @@
-import type { PasswordHasher } from './auth/passwords';
-import type { TokenService } from './auth/tokens';
+import { PasswordHasher } from './auth/passwords';
+import { resolveTokenSecret } from './auth/secret';
+import { TokenService } from './auth/tokens';
 import type { Config } from './config';
-import type { Database } from './db';
-import type { Logger } from './logger';
+import { connectDatabase, type Database } from './db';
 import type { Models } from './models';
-import type { SessionStore } from './services/session-store';
+import type { Logger } from './observability/logger';
+import { SessionStore } from './services/session-store';
 
-/** The long-lived dependencies of a process, built once at its composition point (main.ts). */
+/** The long-lived dependencies of a process, built once at its composition point (main.ts, a command). */
 export interface AppDeps {
   readonly config: Config;
   readonly logger: Logger;
@@ -16,4 +17,19 @@ export interface AppDeps {
   readonly passwords: PasswordHasher;
   /** The owner of the `sessions` collection, for authentication and the services alike. */
   readonly sessions: SessionStore;
+}
+
+/** Builds the long-lived dependencies: database (unless given), models, token and password services. */
+export async function createDeps(config: Config, logger: Logger, database?: Database): Promise<AppDeps> {
+  const secret = await resolveTokenSecret(config, logger);
+  const db = database ?? (await connectDatabase(config, logger));
+  return {
+    config,
+    logger,
+    db,
+    models: db.models,
+    tokens: new TokenService(secret, config.accessTokenTtlSeconds),
+    passwords: new PasswordHasher(config.bcryptRounds),
+    sessions: new SessionStore(db.models),
+  };
 }

@@ -1,20 +1,11 @@
-import { createDeps } from './app';
-import { ConfigError, loadConfig } from './config';
-import { createLogger, type Logger } from './logger';
+import { createDeps } from './deps';
+import { configFrom, describeFailure } from './cli/command';
+import { createLogger, type Logger } from './observability/logger';
 import { createServer } from './server';
 
 /** Process entry: loadConfig → connect → createServer → listen → graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = configFrom(process.env);
   const logger = createLogger(config);
   processLogger = logger;
   const deps = await createDeps(config, logger);
@@ -53,8 +44,7 @@ process.on('unhandledRejection', (reason) => {
 });
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `Atrium failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
+  // A bad configuration prints only its message, naming the key; anything else its stack.
+  process.stderr.write(`${describeFailure('Atrium start', error)}\n`);
   process.exit(1);
 });

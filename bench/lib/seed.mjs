@@ -1,4 +1,4 @@
-// Fallback data set, used only when the product's seed (dist/src/seed.js) is absent: 50 users, 1,000 articles,
+// Fallback data set, used only when the product's seed (dist/src/cli/seed.js) is absent: 50 users, 1,000 articles,
 // 5,000 comments, follows and favourites, written straight to the collections as Atrium's models shape them
 // (src/models/*.ts). Deterministic, so that every run measures the same data.
 //   MONGODB_URI=mongodb://127.0.0.1:PORT/bench node bench/lib/seed.mjs

@@ -13,8 +13,8 @@ const require = createRequire(path.join(root, 'package.json'));
 require('reflect-metadata');
 const { Field, Float, ID, Int, ObjectType, Query, Resolver, buildSchemaSync } = require('type-graphql');
 const { loadConfig } = require('./dist/src/config.js');
-const { createLogger } = require('./dist/src/logger.js');
-const { createDeps } = require('./dist/src/app.js');
+const { createLogger } = require('./dist/src/observability/logger.js');
+const { createDeps } = require('./dist/src/deps.js');
 const { createServer } = require('./dist/src/server.js');
 const { authChecker, resolvers } = require('./dist/resolvers/index.js');
 

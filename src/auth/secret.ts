@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MIN_SECRET_BYTES, type Config } from '../config';
-import type { Logger } from '../logger';
+import type { Logger } from '../observability/logger';
 
 /**
  * The configured TOKEN_SECRET, or outside production one generated on first start and kept in DATA_DIR, so

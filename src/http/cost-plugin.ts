@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
 import { RateLimitedError } from '../errors';
-import type { Logger } from '../logger';
+import type { Logger } from '../observability/logger';
 import { operationCost, resultCost } from '../limits/cost';
 import { QueryTooComplexError } from '../limits/errors';
 import { secondsUntil, type BucketPolicy, type BucketStore } from '../rate-limit';

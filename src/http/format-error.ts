@@ -1,7 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from '../errors';
-import type { Logger } from '../logger';
+import type { Logger } from '../observability/logger';
 
 /** Codes graphql-js and Apollo give to requests that are wrong before or while variables are read. */
 const REQUEST_ERROR_CODES = new Set([

@@ -1,4 +1,4 @@
-import { grantRole, GrantRoleError, main } from '../../src/grant-role';
+import { grantRole, GrantRoleError, main } from '../../src/cli/grant-role';
 import { createTestApp, type TestApp } from '../support/app';
 import { signUp, unique, VIEWER } from '../support/fixtures';
 

@@ -1,5 +1,5 @@
 import { ANONYMOUS } from '../../src/auth/viewer';
-import { createDeps } from '../../src/app';
+import { createDeps } from '../../src/deps';
 import { openDatabase } from '../../src/db';
 import { UserInputErrors } from '../../src/errors';
 import { createServices } from '../../src/services';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveTokenSecret } from '../../src/auth/secret';
 import { loadConfig } from '../../src/config';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 
 const logger = createLogger({ logLevel: 'silent' });
 let dataDir: string;

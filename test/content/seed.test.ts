@@ -1,5 +1,5 @@
 import { createTestApp, type TestApp } from '../support/app';
-import { DEMO_PASSWORD, demoEmail, seed } from '../../src/seed-data';
+import { DEMO_PASSWORD, demoEmail, seed } from '../../src/cli/seed-data';
 
 let app: TestApp;
 beforeAll(async () => {

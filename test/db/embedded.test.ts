@@ -4,7 +4,7 @@ import path from 'node:path';
 import { MongoMemoryServer } from 'mongodb-memory-server-core';
 import { loadConfig } from '../../src/config';
 import { connectDatabase, type Database } from '../../src/db';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 
 /**
  * With no MONGODB_URI, `npm start` runs an embedded one-member replica set whose data lives under DATA_DIR:

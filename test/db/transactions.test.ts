@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
-import { createDeps } from '../../src/app';
+import { createDeps } from '../../src/deps';
 import { authenticate, readAuthorization } from '../../src/auth/authenticate';
 import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db';
 import type { AppDeps } from '../../src/deps';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 import { createServices } from '../../src/services';
 
 /**

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
 import pino from 'pino';
-import { createDeps } from '../../src/app';
+import { createDeps } from '../../src/deps';
 import { loadConfig, type Config } from '../../src/config';
 import { openDatabase } from '../../src/db';
 import type { AppDeps } from '../../src/deps';

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createDeps } from '../../src/app';
+import { createDeps } from '../../src/deps';
 import { loadConfig, type Config } from '../../src/config';
 import { createContext } from '../../src/context';
 import { openDatabase } from '../../src/db';
 import type { AppDeps } from '../../src/deps';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '../../src/observability/logger';
 import {
   currentDiagnostics,
   RequestDiagnostics,

@@ -1,9 +1,8 @@
-import { createDeps } from './app';
-import { ROLES, type Role } from './auth/roles';
-import { ConfigError, loadConfig } from './config';
-import type { AppDeps } from './deps';
-import { createLogger } from './logger';
-import { identityKey, normalize } from './services/text';
+import { ROLES, type Role } from '../auth/roles';
+import { ConfigError } from '../config';
+import type { AppDeps } from '../deps';
+import { CommandError, configFrom, describeFailure, EXIT, runCommand, withDeps } from './command';
+import { identityKey, normalize } from '../services/text';
 
 /**
  * Admin command line: `npm run grant-role -- <username> <role>`. Roles are granted here and nowhere in the
@@ -11,12 +10,7 @@ import { identityKey, normalize } from './services/text';
  * request: every request reads the role with the session.
  */
 
-export class GrantRoleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GrantRoleError';
-  }
-}
+export class GrantRoleError extends CommandError {}
 
 export interface GrantedRole {
   readonly userId: string;
@@ -56,55 +50,27 @@ export async function main(args: readonly string[], env: NodeJS.ProcessEnv = pro
   const [username, role, ...rest] = args;
   if (username === undefined || role === undefined || rest.length > 0 || username.trim() === '') {
     process.stderr.write(`${USAGE}\n`);
-    return 2;
+    return EXIT.usage;
   }
-  // Refused before connecting: a typo in the role should not wait for a database.
-  if (!isRole(role)) {
-    process.stderr.write(`Unknown role "${role}". Roles: ${ROLES.join(', ')}.\n`);
-    return 1;
-  }
-  let config;
   try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  // Log lines would mix with the answer on stdout; only warnings and worse are worth showing here.
-  const logger = createLogger({ logLevel: config.logLevel === 'silent' ? 'silent' : 'warn' });
-  const deps = await createDeps(config, logger);
-  try {
-    const granted = await grantRole(deps, username, role);
+    // Refused before connecting: a typo in the role should not wait for a database.
+    if (!isRole(role)) throw new GrantRoleError(`Unknown role "${role}". Roles: ${ROLES.join(', ')}.`);
+    const config = configFrom(env);
+    const granted = await withDeps(config, (deps) => grantRole(deps, username, role));
     const change =
       granted.previousRole === granted.role
         ? `already had the role ${granted.role}; nothing changed`
         : `now has the role ${granted.role} (was ${granted.previousRole})`;
     process.stdout.write(`${granted.username} ${change}.\n`);
-    return 0;
+    return EXIT.ok;
   } catch (error) {
-    if (error instanceof GrantRoleError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
+    // The person's mistakes end here with their message; anything else is a bug, for runCommand's stack.
+    if (error instanceof GrantRoleError || error instanceof ConfigError) {
+      process.stderr.write(`${describeFailure('grant-role', error)}\n`);
+      return EXIT.failed;
     }
     throw error;
-  } finally {
-    await deps.db.close();
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(
-        `grant-role failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-      );
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCommand('grant-role', () => main(process.argv.slice(2)));

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Types, type Collection } from 'mongoose';
-import type { AppDeps } from './deps';
-import { recountArticles } from './models/article-counts';
-import { identityKey } from './services/text';
+import type { AppDeps } from '../deps';
+import { recountArticles } from '../models/article-counts';
+import { identityKey } from '../services/text';
 
 /**
  * Demo data for exploring and measuring: users, articles, comments, follows and favourites, generated from a
