@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { articleInput, codes, comment, CREATE_ARTICLE, favorite, publish } from '../support/content';
 import { signUp, unique } from '../support/fixtures';
 

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { comment, favorite, follow, publish } from '../support/content';
 import { signUp, type SignedUp } from '../support/fixtures';
 

@@ -1,19 +1,19 @@
+import { signUp } from '../support/fixtures';
 import {
   clearFailPoint,
+  createTestApp,
   failCommand,
-  httpSignUp,
-  startHttpApp,
-  type HttpApp,
   type HttpResult,
-} from './harness';
+  type TestApp,
+} from '../support/harness';
 
 /**
  * MongoDB failing or slow, through the failCommand fail point, which is one per server: every fault test
  * lives in this file so that they never overlap, and each fail point names this app's own database.
  */
-let app: HttpApp;
+let app: TestApp;
 beforeAll(async () => {
-  app = await startHttpApp({ REQUEST_TIMEOUT_MS: '800' });
+  app = await createTestApp({ env: { REQUEST_TIMEOUT_MS: '800' }, listen: true });
 });
 afterEach(async () => {
   await clearFailPoint();
@@ -93,7 +93,11 @@ test('when MongoDB answers with an error, then the error is masked and logged', 
 
 test('when MongoDB is slower than the deadline, then the request is answered at the deadline, and others are not held up', async () => {
   // MongoDB's own limit is set far off here, so that it is the HTTP deadline that answers.
-  const slowApp = await startHttpApp({ REQUEST_TIMEOUT_MS: '800' }, { maxTimeMS: 10_000 });
+  const slowApp = await createTestApp({
+    env: { REQUEST_TIMEOUT_MS: '800' },
+    maxTimeMS: 10_000,
+    listen: true,
+  });
   await failCommand({
     namespace: slowApp.namespace('users'),
     failCommands: ['find'],
@@ -122,13 +126,13 @@ test('when MongoDB is slower than the deadline, then the request is answered at 
 });
 
 test('when a signed-in request arrives while MongoDB is down, then the context fails masked, not with its text', async () => {
-  const user = await httpSignUp(app);
+  const user = await signUp(app);
   await failCommand({ namespace: app.namespace('sessions'), failCommands: ['aggregate'], errorCode: 6 });
-  const res = await app.gql('{ viewer { user { id } } }', { token: user.token });
+  const res = await app.gql('{ viewer { user { id } } }', { as: user });
   expect(res.status).toBeGreaterThanOrEqual(500);
   expectMasked(res.json);
   await clearFailPoint();
-  const again = await app.gql('{ viewer { user { id } } }', { token: user.token });
+  const again = await app.gql('{ viewer { user { id } } }', { as: user });
   expect(again.json.data.viewer.user.id).toBe(user.id);
 });
 

@@ -1,25 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { startHttpApp, httpSignUp, type HttpApp } from './harness';
+import { signUp } from '../support/fixtures';
+import { createTestApp, type LogLine, type TestApp } from '../support/harness';
 
-let app: HttpApp;
-let prod: HttpApp;
+let app: TestApp;
+let prod: TestApp;
 const ALLOWED = 'https://app.example.com';
 
 beforeAll(async () => {
-  app = await startHttpApp();
-  prod = await startHttpApp({
-    NODE_ENV: 'production',
-    CORS_ORIGINS: ALLOWED,
-    TOKEN_SECRET: randomBytes(48).toString('base64'),
-    RATE_LIMIT_ENABLED: 'false',
-  });
+  app = await createTestApp({ listen: true });
+  prod = await createTestApp({ production: true, env: { CORS_ORIGINS: ALLOWED }, listen: true });
 });
 afterAll(async () => {
   await app.close();
   await prod.close();
 });
 
-async function logLine(target: HttpApp, requestId: string): Promise<HttpApp['logs'][number]> {
+async function logLine(target: TestApp, requestId: string): Promise<LogLine> {
   for (let i = 0; i < 50; i += 1) {
     const line = target.logs.find((l) => l['msg'] === 'request' && l['requestId'] === requestId);
     if (line) return line;
@@ -147,8 +142,8 @@ describe('bad credentials', () => {
   });
 
   test('when the token is good, then no WWW-Authenticate is sent', async () => {
-    const user = await httpSignUp(app);
-    const res = await app.gql('{ viewer { user { id } } }', { token: user.token });
+    const user = await signUp(app);
+    const res = await app.gql('{ viewer { user { id } } }', { as: user });
     expect(res.json.data.viewer.user.id).toBe(user.id);
     expect(res.headers.get('www-authenticate')).toBeNull();
     expect(res.json.extensions.authentication).toBeUndefined();
@@ -206,8 +201,8 @@ describe('the request log', () => {
 });
 
 describe('client address', () => {
-  let limited: HttpApp;
-  let behindProxy: HttpApp;
+  let limited: TestApp;
+  let behindProxy: TestApp;
   beforeAll(async () => {
     const env = {
       RATE_LIMIT_ENABLED: 'true',
@@ -215,15 +210,15 @@ describe('client address', () => {
       MAX_QUERY_COST: '3',
       RATE_LIMIT_RESTORE_RATE: '1',
     };
-    limited = await startHttpApp(env);
-    behindProxy = await startHttpApp({ ...env, TRUST_PROXY: '127.0.0.1' });
+    limited = await createTestApp({ env, listen: true });
+    behindProxy = await createTestApp({ env: { ...env, TRUST_PROXY: '127.0.0.1' }, listen: true });
   });
   afterAll(async () => {
     await limited.close();
     await behindProxy.close();
   });
 
-  const drain = async (target: HttpApp, forwardedFor: string) => {
+  const drain = async (target: TestApp, forwardedFor: string) => {
     const statuses: number[] = [];
     for (let i = 0; i < 5; i += 1) {
       statuses.push(

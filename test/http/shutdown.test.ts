@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { buildEntryPoint, removeBuild } from './build';
-import { mongoUri, withOptions } from './harness';
+import { buildEntryPoint, removeBuild } from '../support/build';
+import { mongoUri, withOptions } from '../support/harness';
 
 let main: string;
 beforeAll(async () => {

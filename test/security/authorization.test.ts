@@ -1,4 +1,5 @@
-import { httpSignUp, startHttpApp, type HttpApp } from '../http/harness';
+import { grantRole, signUp } from '../support/fixtures';
+import { createTestApp, type TestApp } from '../support/harness';
 import { expectRefused } from './attack';
 
 type Role = 'user' | 'moderator' | 'admin';
@@ -9,7 +10,7 @@ interface Account {
   token: string;
 }
 
-let app: HttpApp;
+let app: TestApp;
 let author: Account;
 let stranger: Account;
 let moderator: Account;
@@ -18,13 +19,13 @@ let articleId: string;
 let commentId: string;
 
 async function account(role: Role): Promise<Account> {
-  const user = await httpSignUp(app, role);
-  if (role !== 'user') await app.deps.models.User.updateOne({ _id: user.id }, { $set: { role } });
+  const user = await signUp(app);
+  if (role !== 'user') await grantRole(app, user.id, role);
   return user;
 }
 
 beforeAll(async () => {
-  app = await startHttpApp();
+  app = await createTestApp({ listen: true });
   [author, stranger, moderator, admin] = await Promise.all([
     account('user'),
     account('user'),
@@ -33,12 +34,12 @@ beforeAll(async () => {
   ]);
   const created = await app.gql(
     'mutation { createArticle(input: { title: "Mine", description: "d", body: "b", tagList: ["x"] }) { article { id } errors { message } } }',
-    { token: author.token },
+    { as: author },
   );
   articleId = created.json.data.createArticle.article.id;
   const comment = await app.gql(
     `mutation { addComment(input: { articleId: "${articleId}", body: "first" }) { comment { id } } }`,
-    { token: author.token },
+    { as: author },
   );
   commentId = comment.json.data.addComment.comment.id;
 });
@@ -79,7 +80,7 @@ describe('other people’s content', () => {
       () =>
         app.gql(
           mutations['updateArticle']!(() => articleId),
-          { token: stranger.token },
+          { as: stranger },
         ),
       {
         status: 200,
@@ -93,7 +94,7 @@ describe('other people’s content', () => {
       () =>
         app.gql(
           mutations['updateArticle']!(() => articleId),
-          { token: moderator.token },
+          { as: moderator },
         ),
       {
         status: 200,
@@ -107,7 +108,7 @@ describe('other people’s content', () => {
       () =>
         app.gql(
           mutations['updateArticle']!(() => articleId),
-          { token: admin.token },
+          { as: admin },
         ),
       {
         status: 200,
@@ -121,7 +122,7 @@ describe('other people’s content', () => {
       () =>
         app.gql(
           mutations['deleteArticle']!(() => articleId),
-          { token: stranger.token },
+          { as: stranger },
         ),
       {
         status: 200,
@@ -135,7 +136,7 @@ describe('other people’s content', () => {
       () =>
         app.gql(
           mutations['deleteComment']!(() => articleId),
-          { token: stranger.token },
+          { as: stranger },
         ),
       {
         status: 200,
@@ -150,7 +151,7 @@ describe('other people’s content', () => {
         app.gql(
           `{ articles(first: 5) { nodes { id viewerCanUpdate viewerCanDelete comments { viewerCanDelete } } } }`,
           {
-            token: stranger.token,
+            as: stranger,
           },
         ),
       {
@@ -173,7 +174,7 @@ describe('ids that do not exist', () => {
         () =>
           app.gql(
             mutations[name]!(() => MISSING),
-            { token: author.token },
+            { as: author },
           ),
         {
           status: 200,
@@ -187,7 +188,7 @@ describe('ids that do not exist', () => {
       app,
       () =>
         app.gql(`mutation { followUser(input: { id: "${MISSING}" }) { user { id } } }`, {
-          token: author.token,
+          as: author,
         }),
       { status: 200, code: 'NOT_FOUND' },
     ));
@@ -196,7 +197,7 @@ describe('ids that do not exist', () => {
 describe('private fields', () => {
   const EMAIL_OF = (id: string) => `{ articles(first: 20) { nodes { id author { id email } } } } # ${id}`;
   const emailSeenBy = async (token: string | undefined) => {
-    const res = await app.gql(EMAIL_OF(articleId), token ? { token } : {});
+    const res = await app.gql(EMAIL_OF(articleId), { as: token });
     return res.json.data.articles.nodes.find((n: { id: string }) => n.id === articleId).author.email as
       string | null;
   };
@@ -215,7 +216,7 @@ describe('private fields', () => {
   test('when a user looks another up by username, then the email is null there too', () =>
     expectRefused(
       app,
-      () => app.gql(`{ user(username: "${author.username}") { id email } }`, { token: stranger.token }),
+      () => app.gql(`{ user(username: "${author.username}") { id email } }`, { as: stranger }),
       {
         status: 200,
         code: null,
@@ -230,7 +231,7 @@ describe('acting on oneself', () => {
       app,
       () =>
         app.gql(`mutation { followUser(input: { id: "${stranger.id}" }) { user { id } } }`, {
-          token: stranger.token,
+          as: stranger,
         }),
       { status: 200, code: 'BAD_USER_INPUT' },
     ));
@@ -241,7 +242,7 @@ describe('acting on oneself', () => {
       () =>
         app.gql(
           `mutation { updateUser(input: { username: "${author.username}", email: "${admin.email}" }) { user { id } errors { path } } }`,
-          { token: admin.token },
+          { as: admin },
         ),
       {
         status: 200,
@@ -255,12 +256,12 @@ describe('what the roles may do (controls that change data)', () => {
   test('when an admin deletes someone’s article, then it is gone', async () => {
     const other = await app.gql(
       'mutation { createArticle(input: { title: "Doomed", description: "d", body: "b", tagList: [] }) { article { id } } }',
-      { token: stranger.token },
+      { as: stranger },
     );
     const id = other.json.data.createArticle.article.id as string;
     const res = await app.gql(
       mutations['deleteArticle']!(() => id),
-      { token: admin.token },
+      { as: admin },
     );
     expect(res.json.errors).toBeUndefined();
     expect(res.json.data.deleteArticle.article.id).toBe(id);
@@ -269,7 +270,7 @@ describe('what the roles may do (controls that change data)', () => {
   test('when a moderator deletes someone’s comment, then it is gone', async () => {
     const res = await app.gql(
       mutations['deleteComment']!(() => articleId),
-      { token: moderator.token },
+      { as: moderator },
     );
     expect(res.json.errors).toBeUndefined();
     expect(await app.deps.db.connection.db!.collection('comments').countDocuments({})).toBe(0);

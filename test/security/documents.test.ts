@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { startHttpApp, type HttpApp } from '../http/harness';
+import { createTestApp, type TestApp } from '../support/harness';
 import { expectRefused } from './attack';
 
-let app: HttpApp;
-let prod: HttpApp;
+let app: TestApp;
+let prod: TestApp;
 beforeAll(async () => {
-  app = await startHttpApp();
-  prod = await startHttpApp({
-    NODE_ENV: 'production',
-    TOKEN_SECRET: randomBytes(48).toString('base64'),
-    RATE_LIMIT_ENABLED: 'false',
-  });
+  app = await createTestApp({ listen: true });
+  prod = await createTestApp({ production: true, listen: true });
 });
 afterAll(async () => {
   await app.close();

@@ -1,17 +1,15 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { randomBytes } from 'node:crypto';
-import { startHttpApp, type HttpApp } from '../http/harness';
+import { createTestApp, type TestApp } from '../support/harness';
 import { expectRefused, json, rawPost } from './attack';
 
-let app: HttpApp;
-let prod: HttpApp;
+let app: TestApp;
+let prod: TestApp;
 beforeAll(async () => {
-  app = await startHttpApp();
-  prod = await startHttpApp({
-    NODE_ENV: 'production',
-    CORS_ORIGINS: 'https://app.example.com',
-    TOKEN_SECRET: randomBytes(48).toString('base64'),
-    RATE_LIMIT_ENABLED: 'false',
+  app = await createTestApp({ listen: true });
+  prod = await createTestApp({
+    production: true,
+    env: { CORS_ORIGINS: 'https://app.example.com' },
+    listen: true,
   });
 });
 afterAll(async () => {
