@@ -190,6 +190,42 @@ describe('the request log', () => {
     expect(JSON.stringify(app.logs)).not.toContain('s3cr3t');
   });
 
+  test('when a signed-in request and a sign-in pass through, then no log line holds the token or the password', async () => {
+    const user = await signUp(app);
+    await app.gql('{ viewer { user { id } } }', { as: user });
+    const signedIn = await app.gql(
+      'mutation($input: SignInUserInput!) { signInUser(input: $input) { token refreshToken } }',
+      { variables: { input: { email: user.email, password: user.password } } },
+    );
+    const { token, refreshToken } = signedIn.json.data.signInUser;
+    const written = JSON.stringify(app.logs);
+    for (const secret of [user.token, user.password, user.refreshToken, token, refreshToken]) {
+      expect(written).not.toContain(secret);
+    }
+  });
+
+  test('when a log call is given an Authorization header, a password or tokens, then the line leaves them out', () => {
+    // The app's logger is the one createLogger builds for production, redaction included.
+    app.deps.logger.info(
+      {
+        req: {
+          method: 'POST',
+          headers: { authorization: 'Token header-secret', accept: 'application/json' },
+        },
+        input: { email: 'a@example.com', password: 'password-secret' },
+        session: { id: 's1', token: 'token-secret', refreshToken: 'refresh-secret' },
+      },
+      'credentials in a log call',
+    );
+    const line = app.logs.find((l) => l['msg'] === 'credentials in a log call');
+    expect(line).toMatchObject({
+      req: { method: 'POST', headers: { accept: 'application/json' } },
+      input: { email: 'a@example.com' },
+      session: { id: 's1' },
+    });
+    expect(JSON.stringify(line)).not.toMatch(/header-secret|password-secret|token-secret|refresh-secret/);
+  });
+
   test('when a user error comes back, then the line says partial', async () => {
     const res = await app.gql('mutation { signOut(input: {}) { endedSessionCount } }', {
       headers: { 'x-request-id': 'log-test-3' },
