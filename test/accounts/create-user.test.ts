@@ -13,6 +13,8 @@ afterAll(async () => {
   await app.close();
 });
 
+type WithoutHashField<T> = 'passwordHash' extends keyof T ? never : T;
+
 function createUser(input: UserInput, clientMutationId?: string) {
   return app.execute(CREATE_USER, { variables: { input: { ...input, clientMutationId } } });
 }
@@ -79,12 +81,10 @@ describe('createUser', () => {
     const signedIn = await signIn(app, input);
     expect(JSON.stringify(signedIn)).not.toContain('$2b$');
 
-    // A compile-time claim as well: the record type has no field for it.
-    const noHashField: 'passwordHash' extends keyof UserRecord ? never : true = true;
-    expect(noHashField).toBe(true);
-    const record = await createServices(app.deps, ANONYMOUS, { clientAddress: '127.0.0.1' }).users.getById(
-      id,
-    );
+    // A compile-time claim as well: tsc refuses this line once the record type has a field for it.
+    const record: WithoutHashField<UserRecord> | null = await createServices(app.deps, ANONYMOUS, {
+      clientAddress: '127.0.0.1',
+    }).users.getById(id);
     expect(record).not.toBeNull();
     expect(Object.keys(record!)).not.toContain('passwordHash');
     expect(JSON.stringify(record)).not.toContain('$2b$');
@@ -141,7 +141,6 @@ describe('passwords', () => {
   test('when two 80-byte passwords share their first 72 bytes, then the other one does not sign in', async () => {
     const prefix = 'x'.repeat(72);
     const input = userInput({ password: `${prefix}AAAAAAAA` });
-    expect(Buffer.byteLength(input.password)).toBe(80);
     await createUser(input);
 
     const wrong = await signIn(app, { email: input.email, password: `${prefix}BBBBBBBB` });
