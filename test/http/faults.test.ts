@@ -85,9 +85,14 @@ test('when MongoDB answers with an error, then the error is masked and logged', 
     { namespace: app.namespace('users'), failCommands: ['find'], errorCode: 2 },
     { times: 1 },
   );
+  const before = app.logs.length;
   const res = await app.gql(LOOKUP, { headers: { 'x-request-id': 'fault-error-code' } });
   expectMasked(res.json);
-  expect(app.logs.some((l) => l['msg'] === 'unexpected error')).toBe(true);
+  // What the response masks, the log keeps for the operator: once, with the field and MongoDB's error.
+  const logged = app.logs.slice(before).filter((l) => l['msg'] === 'unexpected error');
+  expect(logged).toEqual([
+    expect.objectContaining({ path: ['user'], err: expect.objectContaining({ code: 2 }) }),
+  ]);
   await recovered();
 });
 

@@ -1,5 +1,5 @@
 import { signUp } from '../support/fixtures';
-import { createTestApp, type LogLine, type TestApp } from '../support/harness';
+import { createTestApp, requestLine, type TestApp } from '../support/harness';
 
 let app: TestApp;
 let prod: TestApp;
@@ -13,15 +13,6 @@ afterAll(async () => {
   await app.close();
   await prod.close();
 });
-
-async function logLine(target: TestApp, requestId: string): Promise<LogLine> {
-  for (let i = 0; i < 50; i += 1) {
-    const line = target.logs.find((l) => l['msg'] === 'request' && l['requestId'] === requestId);
-    if (line) return line;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`no request log line for ${requestId}`);
-}
 
 describe('headers and statuses', () => {
   test('when /graphql answers, then the security headers are set and nothing may be cached', async () => {
@@ -66,8 +57,12 @@ describe('headers and statuses', () => {
   test('when a client sends its own request id, then it is echoed and logged; a malformed one is replaced', async () => {
     const ok = await app.request('/health/live', { headers: { 'x-request-id': 'req-123.abc' } });
     expect(ok.headers.get('x-request-id')).toBe('req-123.abc');
+    expect(await requestLine(app, 'req-123.abc')).toMatchObject({ path: '/health/live', status: 200 });
     const bad = await app.request('/health/live', { headers: { 'x-request-id': 'a b <script>' } });
-    expect(bad.headers.get('x-request-id')).not.toContain('script');
+    const replaced = bad.headers.get('x-request-id')!;
+    expect(replaced).not.toContain('script');
+    expect(await requestLine(app, replaced)).toMatchObject({ path: '/health/live', status: 200 });
+    expect(JSON.stringify(app.logs)).not.toContain('<script>');
   });
 });
 
@@ -76,6 +71,9 @@ describe('health', () => {
     const res = await app.request('/health/live');
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: 'ok' });
+    expect(res.commands).toEqual({ wire: {}, wireTotal: 0 });
+    // The readiness check does ask MongoDB, and the count sees it.
+    expect((await app.request('/health/ready')).commands.wire).toEqual({ ping: 1 });
   });
 
   test('when MongoDB answers, then /health/ready is 200', async () => {
@@ -155,7 +153,7 @@ describe('the request log', () => {
       headers: { 'x-request-id': 'log-test-1' },
     });
     expect(res.status).toBe(200);
-    const line = await logLine(app, 'log-test-1');
+    const line = await requestLine(app, 'log-test-1');
     expect(line).toMatchObject({
       requestId: 'log-test-1',
       operationName: 'WhoIsIt',
@@ -180,7 +178,7 @@ describe('the request log', () => {
       body: JSON.stringify({ query: '{ nope }' }),
     });
     expect(res.status).toBe(400);
-    const line = await logLine(app, 'log-test-2');
+    const line = await requestLine(app, 'log-test-2');
     expect(line).toMatchObject({
       outcome: 'rejected',
       errorCodes: ['GRAPHQL_VALIDATION_FAILED'],
@@ -230,7 +228,7 @@ describe('the request log', () => {
       headers: { 'x-request-id': 'log-test-3' },
     });
     expect(res.json.errors[0].extensions.code).toBe('UNAUTHENTICATED');
-    const line = await logLine(app, 'log-test-3');
+    const line = await requestLine(app, 'log-test-3');
     expect(line).toMatchObject({ outcome: 'partial', errorCodes: ['UNAUTHENTICATED'] });
   });
 });

@@ -1,5 +1,5 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { createTestApp, type TestApp } from '../support/harness';
+import { createTestApp, requestLine, type TestApp } from '../support/harness';
 import { expectRefused, json, rawPost } from './attack';
 
 let app: TestApp;
@@ -232,6 +232,11 @@ describe('CORS and headers', () => {
     expectRefused(app, () => app.gql('{ __typename }', { headers: { 'x-request-id': '"}\\n{"level":60' } }), {
       status: 200,
       code: null,
-      check: (res) => expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/),
+      check: async (res) => {
+        const replaced = res.headers.get('x-request-id')!;
+        expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await requestLine(app, replaced)).toMatchObject({ path: '/graphql', status: 200 });
+        expect(app.logs.filter((l) => l['level'] === 60)).toEqual([]);
+      },
     }));
 });

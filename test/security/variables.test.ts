@@ -92,7 +92,7 @@ describe('operator objects and filter injection', () => {
 
   test('when an id is malformed, then the mutation says NOT_FOUND without querying by it', async () => {
     const user = await signUp(app);
-    await expectRefused(
+    const refused = await expectRefused(
       app,
       () =>
         app.gql('mutation { followUser(input: { id: "../../users" }) { user { id } } }', {
@@ -100,6 +100,10 @@ describe('operator objects and filter injection', () => {
         }),
       { status: 200, code: 'NOT_FOUND' },
     );
+    // What it sent is what any signed-in request sends: the session check, and nothing else.
+    const sessionCheck = await app.gql('{ viewer { role } }', { as: user });
+    expect(sessionCheck.commands.wireTotal).toBeGreaterThan(0);
+    expect(refused.commands).toEqual(sessionCheck.commands);
   });
 });
 

@@ -245,6 +245,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   return app;
 }
 
+/**
+ * The one `request` line a request left in the log. The edge writes it when the response is handed to the
+ * socket, which may come a moment after the client has read the response.
+ */
+export async function requestLine(app: TestApp, requestId: string): Promise<LogLine> {
+  for (let i = 0; i < 50; i += 1) {
+    const lines = app.logs.filter((l) => l['msg'] === 'request' && l['requestId'] === requestId);
+    if (lines.length > 1) throw new Error(`${lines.length} request lines for ${requestId}`);
+    if (lines[0]) return lines[0];
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`no request line for ${requestId}`);
+}
+
 /** The collections whose contents an attack must not change (throttle and rate-limit counters may). */
 export const DOMAIN_COLLECTIONS = ['users', 'sessions', 'articles', 'comments', 'favorites', 'follows'];
 
