@@ -3,11 +3,17 @@ import type { Config } from '../config';
 
 export type Logger = pino.Logger;
 
-/** Structured JSON logs on stdout; credentials never reach a log line. */
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
-    level: config.logLevel,
-    base: { service: 'atrium' },
-    redact: { paths: ['req.headers.authorization', '*.password', '*.refreshToken', '*.token'], remove: true },
-  });
+/** Structured JSON logs on stdout (or on `destination`); credentials never reach a log line. */
+export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: 'atrium' },
+      redact: {
+        paths: ['req.headers.authorization', '*.password', '*.refreshToken', '*.token'],
+        remove: true,
+      },
+    },
+    destination,
+  );
 }

@@ -1,5 +1,5 @@
 import { grantRole, GrantRoleError, main } from '../../src/cli/grant-role';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { signUp, unique, VIEWER } from '../support/fixtures';
 
 let app: TestApp;

@@ -1,5 +1,5 @@
 import { decodeJwt } from 'jose';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { newSession, refreshSession, SIGN_OUT, signUp, viewerIdOf } from '../support/fixtures';
 
 let app: TestApp;

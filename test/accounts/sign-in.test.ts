@@ -1,5 +1,5 @@
 import bcrypt from 'bcrypt';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { refreshSession, signIn, signUp, unique, viewerIdOf } from '../support/fixtures';
 
 let app: TestApp;

@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/db';
 import { UserInputErrors } from '../../src/errors';
 import { createServices } from '../../src/services';
 import { addressKey } from '../../src/services/throttle';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { signIn, signUp, unique } from '../support/fixtures';
 
 const MAX = 3;
@@ -12,7 +12,9 @@ const WINDOW = 600;
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await createTestApp({ SIGNIN_MAX_FAILURES: String(MAX), SIGNIN_WINDOW_SECONDS: String(WINDOW) });
+  app = await createTestApp({
+    env: { SIGNIN_MAX_FAILURES: String(MAX), SIGNIN_WINDOW_SECONDS: String(WINDOW) },
+  });
 });
 afterAll(async () => {
   await app.close();

@@ -1,6 +1,6 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { decodeJwt, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { SIGN_OUT, signUp, UPDATE_USER, VIEWER, type SignedUp } from '../support/fixtures';
 
 let app: TestApp;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { buildEntryPoint, removeBuild, root } from '../http/build';
+import { buildEntryPoint, removeBuild, root } from '../support/build';
 
 /**
  * `npm run bench` runs Atrium from its build by path (`dist/src/main.js`, the seed, the pieces the W2 server

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_KEYS, ConfigError, loadConfig } from '../../src/config';
-import { buildEntryPoint, removeBuild, root } from '../http/build';
+import { buildEntryPoint, removeBuild, root } from '../support/build';
 
 const strongSecret = () => randomBytes(48).toString('base64');
 

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { codes, comment, publish } from '../support/content';
 import { grantRole, signIn, signUp } from '../support/fixtures';
 

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { publish } from '../support/content';
 import { signUp } from '../support/fixtures';
 
@@ -7,7 +7,7 @@ const HOME = `{ articles(first: 5) { nodes { slug author { username } favoritesC
 describe('outside production', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp({ NODE_ENV: 'development' });
+    app = await createTestApp({ env: { NODE_ENV: 'development' } });
   });
   afterAll(async () => {
     await app.close();
@@ -29,7 +29,7 @@ describe('outside production', () => {
 describe('in production', () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp({ NODE_ENV: 'production', RATE_LIMIT_ENABLED: 'false' });
+    app = await createTestApp({ production: true });
   });
   afterAll(async () => {
     await app.close();

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { favorite, follow, publish } from '../support/content';
 import { signUp, unique } from '../support/fixtures';
 

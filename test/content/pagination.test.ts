@@ -1,4 +1,4 @@
-import { createTestApp, type Executed, type TestApp } from '../support/app';
+import { createTestApp, type Executed, type TestApp } from '../support/harness';
 import { codes, follow, publish } from '../support/content';
 import { signUp, type SignedUp } from '../support/fixtures';
 

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { comment, favorite, follow, publish } from '../support/content';
 import { signUp, type SignedUp } from '../support/fixtures';
 
@@ -9,7 +9,6 @@ import { signUp, type SignedUp } from '../support/fixtures';
  */
 
 const SESSION_CHECK = 1;
-const BUDGET = 5;
 
 let app: TestApp;
 let viewer: SignedUp;
@@ -58,7 +57,6 @@ test.each([5, 20, 30])(
       'favorites.byViewer': 1,
     });
     expect(result.commands.total - SESSION_CHECK).toBe(4);
-    expect(result.commands.total - SESSION_CHECK).toBeLessThanOrEqual(BUDGET);
     // Atrium's own count is what the driver put on the wire: nothing bypasses it, nothing is fetched twice.
     expect(result.commands.wireTotal).toBe(result.commands.total);
   },
@@ -96,7 +94,6 @@ test('when the article page shows an article with many comments, then it costs a
   expect(new Set(costs).size).toBe(1);
   // articles.bySlug, users.byId, comments.byArticle (with their authors), favorites.stats, follows.byViewer
   expect(costs[0]).toBe(5);
-  expect(costs[0]).toBeLessThanOrEqual(BUDGET);
 });
 
 test('when a nested query walks articles, authors and their followers, then the cost does not grow with the page', async () => {

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { DEMO_PASSWORD, demoEmail, seed } from '../../src/cli/seed-data';
 
 let app: TestApp;

@@ -1,4 +1,4 @@
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { codes, publish } from '../support/content';
 import { signUp } from '../support/fixtures';
 

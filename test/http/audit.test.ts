@@ -1,9 +1,9 @@
 import { auditServer } from 'graphql-http';
-import { startHttpApp, type HttpApp } from './harness';
+import { createTestApp, type TestApp } from '../support/harness';
 
-let app: HttpApp;
+let app: TestApp;
 beforeAll(async () => {
-  app = await startHttpApp();
+  app = await createTestApp({ listen: true });
 });
 afterAll(async () => {
   await app.close();

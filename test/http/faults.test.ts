@@ -1,19 +1,19 @@
+import { signUp } from '../support/fixtures';
 import {
   clearFailPoint,
+  createTestApp,
   failCommand,
-  httpSignUp,
-  startHttpApp,
-  type HttpApp,
   type HttpResult,
-} from './harness';
+  type TestApp,
+} from '../support/harness';
 
 /**
  * MongoDB failing or slow, through the failCommand fail point, which is one per server: every fault test
  * lives in this file so that they never overlap, and each fail point names this app's own database.
  */
-let app: HttpApp;
+let app: TestApp;
 beforeAll(async () => {
-  app = await startHttpApp({ REQUEST_TIMEOUT_MS: '800' });
+  app = await createTestApp({ env: { REQUEST_TIMEOUT_MS: '800' }, listen: true });
 });
 afterEach(async () => {
   await clearFailPoint();
@@ -85,33 +85,59 @@ test('when MongoDB answers with an error, then the error is masked and logged', 
     { namespace: app.namespace('users'), failCommands: ['find'], errorCode: 2 },
     { times: 1 },
   );
+  const before = app.logs.length;
   const res = await app.gql(LOOKUP, { headers: { 'x-request-id': 'fault-error-code' } });
   expectMasked(res.json);
-  expect(app.logs.some((l) => l['msg'] === 'unexpected error')).toBe(true);
+  // What the response masks, the log keeps for the operator: once, with the field and MongoDB's error.
+  const logged = app.logs.slice(before).filter((l) => l['msg'] === 'unexpected error');
+  expect(logged).toEqual([
+    expect.objectContaining({ path: ['user'], err: expect.objectContaining({ code: 2 }) }),
+  ]);
   await recovered();
 });
 
 test('when MongoDB is slower than the deadline, then the request is answered at the deadline, and others are not held up', async () => {
-  // MongoDB's own limit is set far off here, so that it is the HTTP deadline that answers.
-  const slowApp = await startHttpApp({ REQUEST_TIMEOUT_MS: '800' }, { maxTimeMS: 10_000 });
+  const DEADLINE_MS = 800;
+  // MongoDB holds the find for ten times the deadline, and its own limit is further off still, so that only
+  // the HTTP deadline can answer within the bound below.
+  const BLOCK_MS = 10 * DEADLINE_MS;
+  const slowApp = await createTestApp({
+    env: { REQUEST_TIMEOUT_MS: String(DEADLINE_MS) },
+    maxTimeMS: 3 * BLOCK_MS,
+    listen: true,
+  });
+  // The blocked find as the driver sees it.
+  const find = { started: false, answered: false };
+  const client = slowApp.deps.db.connection.getClient();
+  client.on('commandStarted', (event) => {
+    if (event.commandName === 'find') find.started = true;
+  });
+  const answered = (event: { commandName: string }) => {
+    if (event.commandName === 'find') find.answered = true;
+  };
+  client.on('commandSucceeded', answered);
+  client.on('commandFailed', answered);
   await failCommand({
     namespace: slowApp.namespace('users'),
     failCommands: ['find'],
     blockConnection: true,
-    blockTimeMS: 3000,
+    blockTimeMS: BLOCK_MS,
   });
   const started = Date.now();
   const slow = slowApp.gql(LOOKUP, { headers: { 'x-request-id': 'fault-slow' } });
-  // Meanwhile, requests that do not need that query are answered at once.
+  // Meanwhile, requests that do not need that query are answered while it is held.
+  await eventually(async () => expect(find.started).toBe(true));
   const live = await slowApp.request('/health/live');
   expect(live.status).toBe(200);
-  expect(Date.now() - started).toBeLessThan(500);
+  expect(find.answered).toBe(false);
   const res = await slow;
   const elapsed = Date.now() - started;
   expect(res.status).toBe(503);
   expectMasked(res.json);
-  expect(elapsed).toBeGreaterThanOrEqual(700);
-  expect(elapsed).toBeLessThan(2500);
+  // The deadline answered, not MongoDB: the find is still held.
+  expect(find.answered).toBe(false);
+  expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 100);
+  expect(elapsed).toBeLessThan(10 * DEADLINE_MS);
   const line = slowApp.logs.find((l) => l['msg'] === 'request' && l['requestId'] === 'fault-slow');
   expect(line).toMatchObject({ status: 503, outcome: 'error', errorCodes: ['TIMEOUT'] });
   expect(slowApp.logs.some((l) => l['msg'] === 'request timed out' && l['requestId'] === 'fault-slow')).toBe(
@@ -122,13 +148,13 @@ test('when MongoDB is slower than the deadline, then the request is answered at 
 });
 
 test('when a signed-in request arrives while MongoDB is down, then the context fails masked, not with its text', async () => {
-  const user = await httpSignUp(app);
+  const user = await signUp(app);
   await failCommand({ namespace: app.namespace('sessions'), failCommands: ['aggregate'], errorCode: 6 });
-  const res = await app.gql('{ viewer { user { id } } }', { token: user.token });
+  const res = await app.gql('{ viewer { user { id } } }', { as: user });
   expect(res.status).toBeGreaterThanOrEqual(500);
   expectMasked(res.json);
   await clearFailPoint();
-  const again = await app.gql('{ viewer { user { id } } }', { token: user.token });
+  const again = await app.gql('{ viewer { user { id } } }', { as: user });
   expect(again.json.data.viewer.user.id).toBe(user.id);
 });
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildSchema, parse, validate } from 'graphql';
-import { createTestApp, type TestApp } from '../support/app';
+import { createTestApp, type TestApp } from '../support/harness';
 import { unique } from '../support/fixtures';
 import { documentFor, OPERATIONS } from './client-operations';
 

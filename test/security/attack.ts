@@ -1,4 +1,4 @@
-import { countDocuments, type HttpApp, type HttpResult } from '../http/harness';
+import { countDocuments, type HttpResult, type TestApp } from '../support/harness';
 
 export interface Expectation {
   /** The exact HTTP status. */
@@ -14,7 +14,7 @@ export interface Expectation {
  * or a stack), and that no document was added to or removed from any collection.
  */
 export async function expectRefused(
-  app: HttpApp,
+  app: TestApp,
   send: () => Promise<HttpResult>,
   expected: Expectation,
 ): Promise<HttpResult> {
@@ -40,7 +40,7 @@ export function firstCode(res: HttpResult): string | null {
 }
 
 /** POSTs a raw body. */
-export function rawPost(app: HttpApp, body: string | Buffer, headers: Record<string, string> = {}) {
+export function rawPost(app: TestApp, body: string | Buffer, headers: Record<string, string> = {}) {
   return app.request('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },

@@ -1,12 +1,12 @@
 import { Types } from 'mongoose';
 import { MongoBucketStore } from '../../src/rate-limit/mongo-store';
-import { startHttpApp, type HttpApp } from '../http/harness';
+import { createTestApp, type TestApp } from '../support/harness';
 import { expectRefused } from './attack';
 
 const QUERY = '{ articles(first: 10) { nodes { id title } } }'; // 1 + 10 × 1 = 11 points
 
 /** Ten articles, so that QUERY uses all it asks for: charged points are not given back. */
-async function seedArticles(app: HttpApp): Promise<void> {
+async function seedArticles(app: TestApp): Promise<void> {
   const authorId = new Types.ObjectId();
   await app.deps.models.Article.insertMany(
     Array.from({ length: 10 }, (_, i) => ({ slug: `rl-${i}`, title: `T${i}`, body: 'b', authorId })),
@@ -14,14 +14,17 @@ async function seedArticles(app: HttpApp): Promise<void> {
 }
 
 describe.each(['memory', 'mongodb'])('with the %s store', (store) => {
-  let app: HttpApp;
+  let app: TestApp;
   beforeAll(async () => {
-    app = await startHttpApp({
-      RATE_LIMIT_ENABLED: 'true',
-      RATE_LIMIT_STORE: store,
-      RATE_LIMIT_MAX_POINTS: '50',
-      MAX_QUERY_COST: '50',
-      RATE_LIMIT_RESTORE_RATE: '5',
+    app = await createTestApp({
+      env: {
+        RATE_LIMIT_ENABLED: 'true',
+        RATE_LIMIT_STORE: store,
+        RATE_LIMIT_MAX_POINTS: '50',
+        MAX_QUERY_COST: '50',
+        RATE_LIMIT_RESTORE_RATE: '5',
+      },
+      listen: true,
     });
   });
   afterAll(async () => {
@@ -86,7 +89,7 @@ describe.each(['memory', 'mongodb'])('with the %s store', (store) => {
       expect(signUp.status).toBe(429);
       return;
     }
-    const res = await app.gql(QUERY, { token });
+    const res = await app.gql(QUERY, { as: token });
     expect(res.status).toBe(200);
     expect(res.json.extensions.cost.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(38);
   });
@@ -94,7 +97,7 @@ describe.each(['memory', 'mongodb'])('with the %s store', (store) => {
 
 test('when rate limiting is off, then costs are still reported without a throttle status', async () => {
   // An empty database: only the connection object comes back.
-  const app = await startHttpApp({ RATE_LIMIT_ENABLED: 'false' });
+  const app = await createTestApp({ env: { RATE_LIMIT_ENABLED: 'false' }, listen: true });
   try {
     const res = await app.gql(QUERY);
     expect(res.json.extensions.cost).toEqual({ requestedQueryCost: 11, actualQueryCost: 1 });
@@ -104,9 +107,9 @@ test('when rate limiting is off, then costs are still reported without a throttl
 });
 
 describe('the MongoDB store shared by several instances', () => {
-  let app: HttpApp;
+  let app: TestApp;
   beforeAll(async () => {
-    app = await startHttpApp();
+    app = await createTestApp();
   });
   afterAll(async () => {
     await app.close();
@@ -139,12 +142,15 @@ describe('the MongoDB store shared by several instances', () => {
 });
 
 test('when anonymous IPv6 callers share a /64, then they share one budget; another /64 has its own', async () => {
-  const app = await startHttpApp({
-    RATE_LIMIT_ENABLED: 'true',
-    RATE_LIMIT_MAX_POINTS: '3',
-    MAX_QUERY_COST: '3',
-    RATE_LIMIT_RESTORE_RATE: '1',
-    TRUST_PROXY: '127.0.0.1',
+  const app = await createTestApp({
+    env: {
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_MAX_POINTS: '3',
+      MAX_QUERY_COST: '3',
+      RATE_LIMIT_RESTORE_RATE: '1',
+      TRUST_PROXY: '127.0.0.1',
+    },
+    listen: true,
   });
   try {
     const from = (address: string) => app.gql('{ __typename }', { headers: { 'x-forwarded-for': address } });

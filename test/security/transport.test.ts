@@ -1,17 +1,15 @@
 import { deflateSync, gzipSync } from 'node:zlib';
-import { randomBytes } from 'node:crypto';
-import { startHttpApp, type HttpApp } from '../http/harness';
+import { createTestApp, requestLine, type TestApp } from '../support/harness';
 import { expectRefused, json, rawPost } from './attack';
 
-let app: HttpApp;
-let prod: HttpApp;
+let app: TestApp;
+let prod: TestApp;
 beforeAll(async () => {
-  app = await startHttpApp();
-  prod = await startHttpApp({
-    NODE_ENV: 'production',
-    CORS_ORIGINS: 'https://app.example.com',
-    TOKEN_SECRET: randomBytes(48).toString('base64'),
-    RATE_LIMIT_ENABLED: 'false',
+  app = await createTestApp({ listen: true });
+  prod = await createTestApp({
+    production: true,
+    env: { CORS_ORIGINS: 'https://app.example.com' },
+    listen: true,
   });
 });
 afterAll(async () => {
@@ -234,6 +232,11 @@ describe('CORS and headers', () => {
     expectRefused(app, () => app.gql('{ __typename }', { headers: { 'x-request-id': '"}\\n{"level":60' } }), {
       status: 200,
       code: null,
-      check: (res) => expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/),
+      check: async (res) => {
+        const replaced = res.headers.get('x-request-id')!;
+        expect(replaced).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await requestLine(app, replaced)).toMatchObject({ path: '/graphql', status: 200 });
+        expect(app.logs.filter((l) => l['level'] === 60)).toEqual([]);
+      },
     }));
 });

@@ -1,4 +1,4 @@
-import type { TestApp } from './app';
+import type { TestApp } from './harness';
 import { unique, type SignedUp } from './fixtures';
 
 export const ARTICLE_FIELDS = `id slug title description body tagList createdAt updatedAt favoritesCount viewerHasFavorited

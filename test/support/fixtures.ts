@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { TestApp } from './app';
+import type { TestApp } from './harness';
 
 let counter = 0;
 
@@ -36,18 +36,21 @@ export const SIGN_IN = `mutation SignIn($input: SignInUserInput!) {
   }
 }`;
 
-/** Registers a user through the API and returns their credentials. */
-export async function signUp(
-  app: TestApp,
-  overrides: Partial<{ username: string; email: string; password: string }> = {},
-): Promise<SignedUp> {
+export interface UserInput {
+  username: string;
+  email: string;
+  password: string;
+}
+
+/** A valid sign-up input with a unique username and email. */
+export function userInput(overrides: Partial<UserInput> = {}): UserInput {
   const name = unique();
-  const input = {
-    username: name,
-    email: `${name}@example.com`,
-    password: 'correct horse battery',
-    ...overrides,
-  };
+  return { username: name, email: `${name}@example.com`, password: 'correct horse battery', ...overrides };
+}
+
+/** Registers a user through the API and returns their credentials. */
+export async function signUp(app: TestApp, overrides: Partial<UserInput> = {}): Promise<SignedUp> {
+  const input = userInput(overrides);
   const result = await app.execute(CREATE_USER, { variables: { input } });
   const payload = result.data?.createUser;
   if (!payload?.user) throw new Error(`sign-up failed: ${JSON.stringify(result.errors ?? payload?.errors)}`);
