@@ -1,5 +1,6 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
 /**
@@ -22,7 +23,19 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
       query = result;
       byName.set(key, query);
     }
-    return query.query(undefined, context, request.variables ?? {});
+    const variables = request.variables ?? {};
+    const result = await query.query(undefined, context, variables);
+    if (!result.errors) return result;
+    // Variables that do not coerce fail the request before execution: graphql-js words and places those
+    // errors as Apollo expects (a 400 BAD_USER_INPUT), so they are read again with its own coercion.
+    if (result.data === undefined || result.data === null) {
+      const operation = getOperationAST(document, operationName ?? undefined);
+      const coerced = operation
+        ? getVariableValues(schema, operation.variableDefinitions ?? [], variables)
+        : undefined;
+      if (coerced?.errors) return { errors: coerced.errors };
+    }
+    return { ...result, errors: result.errors.map(asGraphQLError) };
   };
 
   return {
@@ -35,4 +48,21 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
     },
     async stop() {},
   };
+}
+
+/**
+ * graphql-jit's errors are GraphQLErrors by prototype only: they carry no `extensions` object unless the
+ * thrown error had one, and Apollo's formatting then fails on them and masks them without a trace. Each
+ * becomes a graphql-js error with the same message, path, locations and original error, so the one
+ * formatError sees (and logs) them as it does in the default executor.
+ */
+function asGraphQLError(error: GraphQLError): GraphQLError {
+  const original = error.originalError ?? undefined;
+  const converted = new GraphQLError(error.message, {
+    path: error.path,
+    originalError: original,
+    extensions: error.extensions ?? {},
+  });
+  (converted as { locations?: GraphQLError['locations'] }).locations = error.locations;
+  return converted;
 }
