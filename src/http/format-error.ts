@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { AppError } from '../errors';
+import { AppError, httpStatusOf } from '../errors';
 import type { Logger } from '../logger';
 
 /** Codes graphql-js and Apollo give to requests that are wrong before or while variables are read. */
@@ -18,17 +18,13 @@ const REQUEST_ERROR_CODES = new Set([
 
 /**
  * An AppError that ends a request before execution (a plugin throws it from `didResolveOperation`): a GraphQL
- * error with the AppError's code, extensions and HTTP status, which Apollo takes off the error and puts on the
- * response.
+ * error with the AppError's code, extensions and its code's HTTP status, which Apollo takes off the error and
+ * puts on the response.
  */
 export function requestError(error: AppError): GraphQLError {
   return new GraphQLError(error.message, {
     originalError: error,
-    extensions: {
-      ...error.extensions,
-      code: error.code,
-      ...(error.httpStatus === undefined ? {} : { http: { status: error.httpStatus } }),
-    },
+    extensions: { ...error.extensions, code: error.code, http: { status: httpStatusOf(error.code) } },
   });
 }
 

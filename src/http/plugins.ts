@@ -1,9 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
+import { httpStatusOf, isErrorCode, refusesWholeRequest } from '../errors';
 
 /**
- * Shapes every GraphQL response after execution: the bad-credentials signal, the 429 status of a rate-limited
- * request, and (outside production) what the request cost MongoDB.
+ * Shapes every GraphQL response after execution: the bad-credentials signal, the status of a request an error
+ * refused as a whole (RATE_LIMITED's 429, with Retry-After), and (outside production) what the request cost
+ * MongoDB.
  */
 export function responsePlugin(options: { exposeDiagnostics: boolean }): ApolloServerPlugin<Context> {
   return {
@@ -22,11 +24,15 @@ export function responsePlugin(options: { exposeDiagnostics: boolean }): ApolloS
           });
           contextValue.diagnostics.errorCodes = codes;
 
-          const limited = result.errors?.find((e) => e.extensions?.['code'] === 'RATE_LIMITED');
-          if (limited) {
-            response.http.status = 429;
-            const retryAfter = limited.extensions?.['retryAfter'];
-            response.http.headers.set('retry-after', String(typeof retryAfter === 'number' ? retryAfter : 1));
+          // An error raised before execution brought its status with it (requestError); one that refuses the
+          // whole request gives the response its status wherever it was raised.
+          for (const error of result.errors ?? []) {
+            const code = error.extensions?.['code'];
+            if (!isErrorCode(code) || !refusesWholeRequest(code)) continue;
+            response.http.status = httpStatusOf(code);
+            const retryAfter = error.extensions?.['retryAfter'];
+            if (typeof retryAfter === 'number') response.http.headers.set('retry-after', String(retryAfter));
+            break;
           }
           const extensions: Record<string, unknown> = { ...result.extensions };
           if (contextValue.authProblem) {
