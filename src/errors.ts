@@ -1,5 +1,5 @@
 /**
- * Every error a caller can see has a stable code. Services throw these; `formatError` (src/http/format-error.ts)
+ * Every error a caller can see has a stable code. Services throw these; `formatError` (src/graphql/format-error.ts)
  * is the one place that turns them into GraphQL errors, and masks everything else.
  */
 
@@ -19,7 +19,7 @@ interface CodeRule {
 /**
  * Every code Atrium sends, with its HTTP status: the one place a status is decided. The HTTP edge and the
  * request plugins derive theirs from here. graphql-js and Apollo's own request errors (GRAPHQL_PARSE_FAILED,
- * GRAPHQL_VALIDATION_FAILED, Apollo's BAD_REQUEST, …) keep the status Apollo gives them; src/http/format-error.ts
+ * GRAPHQL_VALIDATION_FAILED, Apollo's BAD_REQUEST, …) keep the status Apollo gives them; src/graphql/format-error.ts
  * lists the ones shown as they are.
  */
 export const ERROR_CODES = {
@@ -101,7 +101,7 @@ export class BadUserInputError extends AppError {
 
 export class RateLimitedError extends AppError {
   readonly code = 'RATE_LIMITED';
-  // Its status (ERROR_CODES) and Retry-After are set by the response plugin (src/http/plugins.ts), wherever
+  // Its status (ERROR_CODES) and Retry-After are set by the response plugin (src/graphql/response-plugin.ts), wherever
   // it was thrown.
   override readonly extensions: Readonly<Record<string, unknown>>;
   constructor(
@@ -110,6 +110,16 @@ export class RateLimitedError extends AppError {
   ) {
     super(message);
     this.extensions = { retryAfter: retryAfterSeconds };
+  }
+}
+
+/** An operation whose estimated cost is over MAX_QUERY_COST; refused before it runs. */
+export class QueryTooComplexError extends AppError {
+  readonly code = 'QUERY_TOO_COMPLEX';
+  override readonly extensions: Readonly<Record<string, unknown>>;
+  constructor(cost: number, maxCost: number) {
+    super(`The operation would cost ${cost} points; at most ${maxCost} are allowed. Ask for smaller pages.`);
+    this.extensions = { cost, maxCost };
   }
 }
 

@@ -9,12 +9,12 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import type { AppDeps } from './deps';
-import { costPlugin } from './http/cost-plugin';
-import { createFormatError } from './http/format-error';
+import { costPlugin } from './graphql/cost-plugin';
+import { documentLimitsRule } from './graphql/document-limits';
+import { createFormatError } from './graphql/format-error';
+import { jitGateway } from './graphql/jit-gateway';
+import { responsePlugin } from './graphql/response-plugin';
 import { createRequestHandler } from './http/handler';
-import { jitGateway } from './http/jit-gateway';
-import { responsePlugin } from './http/plugins';
-import { documentLimitsRule } from './limits/document-limits';
 import { createBucketStore } from './rate-limit';
 import { buildSchema } from './schema';
 

@@ -1,5 +1,5 @@
 import { parse, type OperationDefinitionNode } from 'graphql';
-import { operationCost } from '../../src/limits/cost';
+import { operationCost } from '../../src/graphql/cost';
 import { buildSchema } from '../../src/schema';
 import { CursorCodec, MAX_PAGE_SIZE, readPage } from '../../src/services/pagination';
 

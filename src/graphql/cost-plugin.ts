@@ -1,11 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Context } from '../context';
-import { RateLimitedError } from '../errors';
+import { QueryTooComplexError, RateLimitedError } from '../errors';
 import type { Logger } from '../logger';
-import { operationCost, resultCost } from '../limits/cost';
-import { QueryTooComplexError } from '../limits/errors';
 import { secondsUntil, type BucketPolicy, type BucketStore } from '../rate-limit';
 import { addressKey } from '../services/throttle';
+import { operationCost, resultCost } from './cost';
 import { requestError } from './format-error';
 
 export interface CostPluginOptions {
