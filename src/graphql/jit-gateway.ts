@@ -1,17 +1,22 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
-import { printSchema, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { printSchema, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
-/**
- * Executes operations with graphql-jit: each distinct operation is compiled once into a function and then
- * run for every request. Apollo Server has no executor option; a gateway is its documented way to supply
- * one, and everything before execution (parsing, validation, limits, plugins) stays Apollo's.
- */
-export function jitGateway(schema: GraphQLSchema): GatewayInterface {
-  // Apollo keeps one parsed DocumentNode per distinct query text, so compiled operations hang off it.
-  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
+export type CompiledExecutor = (
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  context: unknown,
+  variables: Readonly<Record<string, unknown>>,
+) => ExecutionResult | Promise<ExecutionResult>;
 
-  const executor: GatewayExecutor = async ({ document, operationName, context, request }) => {
+/**
+ * Executes operations with graphql-jit: each distinct operation is compiled once into a function and then run
+ * for every request. Compiled operations hang off the parsed document, which Apollo keeps one of per distinct
+ * query text; another transport that caches its documents gets the same reuse.
+ */
+export function compiledExecutor(schema: GraphQLSchema): CompiledExecutor {
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
+  return (document, operationName, context, variables) => {
     let byName = compiled.get(document);
     if (!byName) compiled.set(document, (byName = new Map<string, CompiledQuery>()));
     const key = operationName ?? '';
@@ -22,8 +27,19 @@ export function jitGateway(schema: GraphQLSchema): GatewayInterface {
       query = result;
       byName.set(key, query);
     }
-    return query.query(undefined, context, request.variables ?? {});
+    return query.query(undefined, context, variables);
   };
+}
+
+/**
+ * The compiled executor as an Apollo gateway: Apollo Server has no executor option, a gateway is its
+ * documented way to supply one, and everything before execution (parsing, validation, limits, plugins) stays
+ * Apollo's.
+ */
+export function jitGateway(schema: GraphQLSchema): GatewayInterface {
+  const execute = compiledExecutor(schema);
+  const executor: GatewayExecutor = async ({ document, operationName, context, request }) =>
+    execute(document, operationName, context, request.variables ?? {});
 
   return {
     async load() {
