@@ -65,6 +65,21 @@ export default tseslint.config(
     },
   },
   {
+    // The GraphQL request rules serve every transport; Apollo is wired to them in these two files only.
+    files: ['src/graphql/**/*.ts'],
+    ignores: ['src/graphql/apollo.ts', 'src/graphql/jit-gateway.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@apollo/*'], message: 'Transport-neutral: wire Apollo in src/graphql/apollo.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',

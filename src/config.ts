@@ -2,8 +2,9 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 
 /**
- * The only reader of process.env. Every key the service understands is declared once in `SPEC`;
- * `.env.example` documents exactly these keys (a test holds the two together).
+ * The only reader of process.env. Every key the service understands is declared once in `SPEC`, with its
+ * parser and its default; `.env.example` documents exactly these keys with exactly these defaults (a test
+ * holds the two together).
  */
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -99,22 +100,45 @@ const oneOf =
     return raw as T;
   };
 
-/** Every configuration key, with its parser. Values that are empty strings count as unset. */
+type Parser<T> = (key: string, raw: string) => T;
+
+/** A key's parser, and the value it has when unset; `undefined` when loadConfig derives it from other keys. */
+interface Setting<T, D extends T | undefined = T | undefined> {
+  readonly parse: Parser<T>;
+  readonly default: D;
+}
+
+function setting<T>(parse: Parser<T>): Setting<T, undefined>;
+function setting<T>(parse: Parser<T>, fallback: T): Setting<T, T>;
+function setting<T>(parse: Parser<T>, fallback?: T): Setting<T> {
+  return { parse, default: fallback };
+}
+
+const text = (_key: string, raw: string) => raw;
+
+const NO_PROXY: TrustProxy = { kind: 'none' };
+
+/**
+ * Every configuration key, with its parser and its default. Values that are empty strings count as unset.
+ * Keys without a default here get one in loadConfig from other keys (most from NODE_ENV).
+ */
 export const SPEC = {
-  NODE_ENV: oneOf<NodeEnv>(['development', 'production', 'test']),
-  HOST: (_key: string, raw: string) => raw,
-  PORT: int(0, 65535),
-  MONGODB_URI: (key: string, raw: string) => {
+  NODE_ENV: setting(oneOf<NodeEnv>(['development', 'production', 'test']), 'development'),
+  HOST: setting(text, '0.0.0.0'),
+  PORT: setting(int(0, 65535), 4000),
+  // Unset: an embedded MongoDB.
+  MONGODB_URI: setting((key: string, raw: string) => {
     if (!/^mongodb(\+srv)?:\/\//.test(raw))
       throw new ConfigError(key, 'must start with mongodb:// or mongodb+srv://');
     return raw;
-  },
-  DATA_DIR: (_key: string, raw: string) => raw,
-  TOKEN_SECRET: (_key: string, raw: string) => raw,
-  ACCESS_TOKEN_TTL_SECONDS: int(30, 24 * 3600),
-  REFRESH_TOKEN_TTL_SECONDS: int(300, 365 * 24 * 3600),
-  BCRYPT_ROUNDS: int(4, 15),
-  CORS_ORIGINS: (key: string, raw: string) => {
+  }),
+  DATA_DIR: setting(text, '.data'),
+  // Required in production; elsewhere one is generated into DATA_DIR.
+  TOKEN_SECRET: setting(text),
+  ACCESS_TOKEN_TTL_SECONDS: setting(int(30, 24 * 3600), 15 * 60),
+  REFRESH_TOKEN_TTL_SECONDS: setting(int(300, 365 * 24 * 3600), 30 * 24 * 3600),
+  BCRYPT_ROUNDS: setting(int(4, 15), 12),
+  CORS_ORIGINS: setting((key: string, raw: string) => {
     const origins = raw
       .split(',')
       .map((o) => o.trim())
@@ -131,26 +155,29 @@ export const SPEC = {
         throw new ConfigError(key, `origin "${origin}" must be scheme://host[:port]`);
     }
     return origins;
-  },
-  LOG_LEVEL: oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  INTROSPECTION: bool,
-  GRAPHQL_JIT: bool,
-  SIGNIN_MAX_FAILURES: int(1, 1000),
-  SIGNIN_WINDOW_SECONDS: int(1, 24 * 3600),
-  SHUTDOWN_TIMEOUT_MS: int(0, 600_000),
-  BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024),
-  REQUEST_TIMEOUT_MS: int(100, 600_000),
-  MAX_QUERY_TOKENS: int(100, 100_000),
-  MAX_QUERY_DEPTH: int(2, 100),
-  MAX_QUERY_ALIASES: int(0, 1000),
-  MAX_QUERY_DIRECTIVES: int(0, 1000),
-  MAX_QUERY_SELECTIONS: int(10, 10_000_000),
-  MAX_QUERY_COST: int(1, 1_000_000),
-  RATE_LIMIT_ENABLED: bool,
-  RATE_LIMIT_STORE: oneOf<RateLimitStore>(['memory', 'mongodb']),
-  RATE_LIMIT_MAX_POINTS: int(1, 10_000_000),
-  RATE_LIMIT_RESTORE_RATE: int(1, 1_000_000),
-  TRUST_PROXY: (key: string, raw: string): TrustProxy => {
+  }),
+  // Outside NODE_ENV=test, where it is silent.
+  LOG_LEVEL: setting(oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
+  INTROSPECTION: setting(bool),
+  GRAPHQL_JIT: setting(bool, false),
+  SIGNIN_MAX_FAILURES: setting(int(1, 1000), 10),
+  SIGNIN_WINDOW_SECONDS: setting(int(1, 24 * 3600), 15 * 60),
+  SHUTDOWN_TIMEOUT_MS: setting(int(0, 600_000), 10_000),
+  // Room for the largest valid article (64 KiB of body, JSON-escaped up to six bytes a character) and more.
+  BODY_LIMIT_BYTES: setting(int(1024, 64 * 1024 * 1024), 512 * 1024),
+  REQUEST_TIMEOUT_MS: setting(int(100, 600_000), 10_000),
+  MAX_QUERY_TOKENS: setting(int(100, 100_000), 3000),
+  MAX_QUERY_DEPTH: setting(int(2, 100), 12),
+  MAX_QUERY_ALIASES: setting(int(0, 1000), 30),
+  MAX_QUERY_DIRECTIVES: setting(int(0, 1000), 20),
+  MAX_QUERY_SELECTIONS: setting(int(10, 10_000_000), 5000),
+  MAX_QUERY_COST: setting(int(1, 1_000_000), 1000),
+  RATE_LIMIT_ENABLED: setting(bool),
+  RATE_LIMIT_STORE: setting(oneOf<RateLimitStore>(['memory', 'mongodb']), 'memory'),
+  // Raised to MAX_QUERY_COST when that is higher.
+  RATE_LIMIT_MAX_POINTS: setting(int(1, 10_000_000), 1000),
+  RATE_LIMIT_RESTORE_RATE: setting(int(1, 1_000_000), 50),
+  TRUST_PROXY: setting((key: string, raw: string): TrustProxy => {
     if (raw === 'false') return { kind: 'none' };
     if (/^\d+$/.test(raw)) {
       const hops = int(0, 10)(key, raw);
@@ -169,25 +196,29 @@ export const SPEC = {
         throw new ConfigError(key, `must be false, a hop count, or addresses/CIDRs; got "${entry}"`);
       }
     }
-    return addresses.length === 0 ? { kind: 'none' } : { kind: 'addresses', addresses };
-  },
+    return addresses.length === 0 ? NO_PROXY : { kind: 'addresses', addresses };
+  }, NO_PROXY),
 } as const;
 
-export const CONFIG_KEYS = Object.keys(SPEC) as (keyof typeof SPEC)[];
+type Key = keyof typeof SPEC;
+type Parsed<K extends Key> = ReturnType<(typeof SPEC)[K]['parse']>;
+type Default<K extends Key> = (typeof SPEC)[K]['default'];
 
-const NO_PROXY: TrustProxy = { kind: 'none' };
+export const CONFIG_KEYS = Object.keys(SPEC) as Key[];
 
 /** The shortest token secret accepted in production, in bytes. */
 export const MIN_SECRET_BYTES = 32;
 
 export function loadConfig(env: Env): Config {
-  const read = <K extends keyof typeof SPEC>(key: K): ReturnType<(typeof SPEC)[K]> | undefined => {
+  const read = <K extends Key>(key: K): Parsed<K> | undefined => {
     const raw = env[key]?.trim();
     if (raw === undefined || raw === '') return undefined;
-    return SPEC[key](key, raw) as ReturnType<(typeof SPEC)[K]>;
+    return SPEC[key].parse(key, raw) as Parsed<K>;
   };
+  /** The key's value, or its default from SPEC. */
+  const value = <K extends Key>(key: K): Parsed<K> | Default<K> => read(key) ?? SPEC[key].default;
 
-  const nodeEnv = read('NODE_ENV') ?? 'development';
+  const nodeEnv = value('NODE_ENV');
   const isProduction = nodeEnv === 'production';
   const mongodbUri = read('MONGODB_URI');
   const tokenSecret = read('TOKEN_SECRET');
@@ -199,8 +230,9 @@ export function loadConfig(env: Env): Config {
   if (tokenSecret !== undefined) assertStrongSecret('TOKEN_SECRET', tokenSecret);
 
   const corsOrigins = read('CORS_ORIGINS');
-  const maxQueryCost = read('MAX_QUERY_COST') ?? 1000;
-  const rateLimitMaxPoints = read('RATE_LIMIT_MAX_POINTS') ?? Math.max(1000, maxQueryCost);
+  const maxQueryCost = value('MAX_QUERY_COST');
+  const rateLimitMaxPoints =
+    read('RATE_LIMIT_MAX_POINTS') ?? Math.max(SPEC.RATE_LIMIT_MAX_POINTS.default, maxQueryCost);
   // A query the bucket could never hold would be refused forever with a retry time that never comes.
   if (maxQueryCost > rateLimitMaxPoints) {
     throw new ConfigError('MAX_QUERY_COST', `must not exceed RATE_LIMIT_MAX_POINTS (${rateLimitMaxPoints})`);
@@ -208,37 +240,36 @@ export function loadConfig(env: Env): Config {
   return Object.freeze({
     nodeEnv,
     isProduction,
-    host: read('HOST') ?? '0.0.0.0',
-    port: read('PORT') ?? 4000,
+    host: value('HOST'),
+    port: value('PORT'),
     mongodbUri,
-    dataDir: path.resolve(read('DATA_DIR') ?? '.data'),
+    dataDir: path.resolve(value('DATA_DIR')),
     tokenSecret,
-    accessTokenTtlSeconds: read('ACCESS_TOKEN_TTL_SECONDS') ?? 15 * 60,
-    refreshTokenTtlSeconds: read('REFRESH_TOKEN_TTL_SECONDS') ?? 30 * 24 * 3600,
-    bcryptRounds: read('BCRYPT_ROUNDS') ?? 12,
+    accessTokenTtlSeconds: value('ACCESS_TOKEN_TTL_SECONDS'),
+    refreshTokenTtlSeconds: value('REFRESH_TOKEN_TTL_SECONDS'),
+    bcryptRounds: value('BCRYPT_ROUNDS'),
     // Production answers only the listed origins (none when the key is unset); development any origin.
     corsOrigins: corsOrigins ?? (isProduction ? [] : undefined),
-    logLevel: read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    logLevel: read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : SPEC.LOG_LEVEL.default),
     introspection: read('INTROSPECTION') ?? !isProduction,
-    graphqlJit: read('GRAPHQL_JIT') ?? false,
-    signInMaxFailures: read('SIGNIN_MAX_FAILURES') ?? 10,
-    signInWindowSeconds: read('SIGNIN_WINDOW_SECONDS') ?? 15 * 60,
-    shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT_MS') ?? 10_000,
-    // Room for the largest valid article (64 KiB of body, JSON-escaped up to six bytes a character) and more.
-    bodyLimitBytes: read('BODY_LIMIT_BYTES') ?? 512 * 1024,
-    requestTimeoutMs: read('REQUEST_TIMEOUT_MS') ?? 10_000,
-    maxQueryTokens: read('MAX_QUERY_TOKENS') ?? 3000,
-    maxQueryDepth: read('MAX_QUERY_DEPTH') ?? 12,
-    maxQueryAliases: read('MAX_QUERY_ALIASES') ?? 30,
-    maxQueryDirectives: read('MAX_QUERY_DIRECTIVES') ?? 20,
-    maxQuerySelections: read('MAX_QUERY_SELECTIONS') ?? 5000,
+    graphqlJit: value('GRAPHQL_JIT'),
+    signInMaxFailures: value('SIGNIN_MAX_FAILURES'),
+    signInWindowSeconds: value('SIGNIN_WINDOW_SECONDS'),
+    shutdownTimeoutMs: value('SHUTDOWN_TIMEOUT_MS'),
+    bodyLimitBytes: value('BODY_LIMIT_BYTES'),
+    requestTimeoutMs: value('REQUEST_TIMEOUT_MS'),
+    maxQueryTokens: value('MAX_QUERY_TOKENS'),
+    maxQueryDepth: value('MAX_QUERY_DEPTH'),
+    maxQueryAliases: value('MAX_QUERY_ALIASES'),
+    maxQueryDirectives: value('MAX_QUERY_DIRECTIVES'),
+    maxQuerySelections: value('MAX_QUERY_SELECTIONS'),
     maxQueryCost,
     // Tests run many requests from one address in a burst; the tests of the limiter turn it on.
     rateLimitEnabled: read('RATE_LIMIT_ENABLED') ?? nodeEnv !== 'test',
-    rateLimitStore: read('RATE_LIMIT_STORE') ?? 'memory',
+    rateLimitStore: value('RATE_LIMIT_STORE'),
     rateLimitMaxPoints,
-    rateLimitRestoreRate: read('RATE_LIMIT_RESTORE_RATE') ?? 50,
-    trustProxy: read('TRUST_PROXY') ?? NO_PROXY,
+    rateLimitRestoreRate: value('RATE_LIMIT_RESTORE_RATE'),
+    trustProxy: value('TRUST_PROXY'),
   });
 }
 

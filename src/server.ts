@@ -9,12 +9,10 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import type { AppDeps } from './deps';
-import { costPlugin } from './http/cost-plugin';
-import { createFormatError } from './http/format-error';
+import { apolloOptions } from './graphql/apollo';
+import { jitGateway } from './graphql/jit-gateway';
+import { createGraphQLRules } from './graphql/rules';
 import { createRequestHandler } from './http/handler';
-import { jitGateway } from './http/jit-gateway';
-import { responsePlugin } from './http/plugins';
-import { documentLimitsRule } from './limits/document-limits';
 import { createBucketStore } from './rate-limit';
 import { buildSchema } from './schema';
 
@@ -39,27 +37,16 @@ export async function createServer(
     headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
   });
   const limiter = await createBucketStore(config, deps.db);
+  // The GraphQL request rules (limits, cost, rate limit, errors, introspection) as Apollo options and plugins.
+  const { plugins: rulePlugins, ...ruleOptions } = apolloOptions(
+    createGraphQLRules({ config, logger, limiter }),
+  );
   const apollo = new ApolloServer<Context>({
     ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
-    introspection: config.introspection,
+    ...ruleOptions,
     includeStacktraceInErrorResponses: false,
-    // "Did you mean …?" suggestions leak the schema when introspection is off.
-    hideSchemaDetailsFromClientErrors: !config.introspection,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    // Apollo caches parsed and validated documents, so these run once per distinct document.
-    parseOptions: { maxTokens: config.maxQueryTokens },
-    // Not Apollo's maxRecursiveSelections: with it set, Apollo runs these rules only after graphql-js's own,
-    // and this one must come first to spare them documents over a limit.
-    validationRules: [
-      documentLimitsRule({
-        maxDepth: config.maxQueryDepth,
-        maxAliases: config.maxQueryAliases,
-        maxDirectives: config.maxQueryDirectives,
-        maxSelections: config.maxQuerySelections,
-      }),
-    ],
-    formatError: createFormatError(logger),
     logger,
     stopOnTerminationSignals: false,
     plugins: [
@@ -69,8 +56,7 @@ export async function createServer(
       config.isProduction
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ footer: false, includeCookies: false }),
-      costPlugin({ maxCost: config.maxQueryCost, limiter, logger }),
-      responsePlugin({ exposeDiagnostics: !config.isProduction }),
+      ...rulePlugins,
     ],
   });
   await apollo.start();

@@ -1,20 +1,30 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import {
+  BODY_MAX_BYTES,
+  DESCRIPTION_MAX,
+  TAG_MAX,
+  TAGS_MAX,
+  TITLE_MAX,
+} from '../../src/services/article-validation';
 import { UserError } from '../common/payload';
 import { Article } from './article.type';
+import { count, kib } from '../common/describe';
 
 @InputType({ description: 'A new article.' })
 export class CreateArticleInput {
-  @Field(() => String, { description: 'Title, 1 to 200 characters; the slug is made from it.' })
+  @Field(() => String, {
+    description: `Title, 1 to ${count(TITLE_MAX)} characters; the slug is made from it.`,
+  })
   title!: string;
 
-  @Field(() => String, { description: 'Short summary, up to 1,000 characters.' })
+  @Field(() => String, { description: `Short summary, up to ${count(DESCRIPTION_MAX)} characters.` })
   description!: string;
 
-  @Field(() => String, { description: 'The text (Markdown), 1 character to 64 KiB.' })
+  @Field(() => String, { description: `The text (Markdown), 1 character to ${kib(BODY_MAX_BYTES)}.` })
   body!: string;
 
   @Field(() => [String], {
-    description: 'Up to 10 tags of 1 to 32 characters; trimmed, lower-cased, de-duplicated.',
+    description: `Up to ${count(TAGS_MAX)} tags of 1 to ${count(TAG_MAX)} characters; trimmed, lower-cased, de-duplicated.`,
   })
   tagList!: string[];
 
@@ -27,16 +37,20 @@ export class UpdateArticleInput {
   @Field(() => ID, { description: 'The article.' })
   id!: string;
 
-  @Field(() => String, { description: 'Title, 1 to 200 characters. The slug does not change.' })
+  @Field(() => String, {
+    description: `Title, 1 to ${count(TITLE_MAX)} characters. The slug does not change.`,
+  })
   title!: string;
 
-  @Field(() => String, { description: 'Short summary, up to 1,000 characters.' })
+  @Field(() => String, { description: `Short summary, up to ${count(DESCRIPTION_MAX)} characters.` })
   description!: string;
 
-  @Field(() => String, { description: 'The text (Markdown), 1 character to 64 KiB.' })
+  @Field(() => String, { description: `The text (Markdown), 1 character to ${kib(BODY_MAX_BYTES)}.` })
   body!: string;
 
-  @Field(() => [String], { description: 'Up to 10 tags of 1 to 32 characters.' })
+  @Field(() => [String], {
+    description: `Up to ${count(TAGS_MAX)} tags of 1 to ${count(TAG_MAX)} characters.`,
+  })
   tagList!: string[];
 
   @Field(() => String, { nullable: true, description: 'Echoed in the payload.' })

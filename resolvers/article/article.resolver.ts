@@ -11,6 +11,7 @@ import {
   Root,
 } from 'type-graphql';
 import type { Context } from '../../src/context';
+import { POPULAR_TAGS } from '../../src/services/article.service';
 import type { ArticleRecord, CommentRecord, Connection, UserRecord } from '../../src/services/records';
 import { ConnectionArgs } from '../common/connection';
 import { payload } from '../common/payload';
@@ -58,7 +59,7 @@ export class ArticleResolver {
   }
 
   @Query(() => [String], {
-    description: 'The 100 most used tags, most used first (ties in alphabetical order).',
+    description: `The ${POPULAR_TAGS} most used tags, most used first (ties in alphabetical order).`,
   })
   tags(@Ctx() ctx: Context): Promise<string[]> {
     return ctx.services.articles.popularTags();

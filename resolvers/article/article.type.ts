@@ -1,6 +1,8 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import { BODY_MAX_BYTES, DESCRIPTION_MAX, TAGS_MAX, TITLE_MAX } from '../../src/services/article-validation';
 import { PageInfo } from '../common/connection';
 import { ISO8601DateTime } from '../common/scalars';
+import { count, kib } from '../common/describe';
 
 @ObjectType({ simpleResolvers: true, description: 'A published article.' })
 export class Article {
@@ -10,16 +12,16 @@ export class Article {
   @Field(() => String, { description: 'URL name, made from the title when published; it never changes.' })
   slug!: string;
 
-  @Field(() => String, { description: 'Title, 1 to 200 characters.' })
+  @Field(() => String, { description: `Title, 1 to ${count(TITLE_MAX)} characters.` })
   title!: string;
 
-  @Field(() => String, { description: 'Short summary, up to 1,000 characters.' })
+  @Field(() => String, { description: `Short summary, up to ${count(DESCRIPTION_MAX)} characters.` })
   description!: string;
 
-  @Field(() => String, { description: 'The article text (Markdown), up to 64 KiB.' })
+  @Field(() => String, { description: `The article text (Markdown), up to ${kib(BODY_MAX_BYTES)}.` })
   body!: string;
 
-  @Field(() => [String], { description: 'Tags: lower-case, unique, at most 10.' })
+  @Field(() => [String], { description: `Tags: lower-case, unique, at most ${count(TAGS_MAX)}.` })
   tagList!: string[];
 
   @Field(() => ISO8601DateTime, { description: 'When the article was published.' })

@@ -1,13 +1,15 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { COMMENT_MAX } from '../../src/services/article-validation';
 import { UserError } from '../common/payload';
 import { Comment } from './comment.type';
+import { count } from '../common/describe';
 
 @InputType({ description: 'A new comment.' })
 export class AddCommentInput {
   @Field(() => ID, { description: 'The article to comment on.' })
   articleId!: string;
 
-  @Field(() => String, { description: 'The text, 1 to 10,000 characters.' })
+  @Field(() => String, { description: `The text, 1 to ${count(COMMENT_MAX)} characters.` })
   body!: string;
 
   @Field(() => String, { nullable: true, description: 'Echoed in the payload.' })

@@ -1,17 +1,18 @@
 import { ArgsType, Field, Int, ObjectType } from 'type-graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../src/services/pagination';
 
 @ArgsType()
 export class ConnectionArgs {
   @Field(() => Int, {
     nullable: true,
-    description: 'Items after `after`, newest first: 0 to 100, 20 by default.',
+    description: `Items after \`after\`, newest first: 0 to ${MAX_PAGE_SIZE}, ${DEFAULT_PAGE_SIZE} by default.`,
   })
   first?: number | null;
 
   @Field(() => String, { nullable: true, description: 'A cursor from this kind of list: start after it.' })
   after?: string | null;
 
-  @Field(() => Int, { nullable: true, description: 'Items before `before`, 0 to 100.' })
+  @Field(() => Int, { nullable: true, description: `Items before \`before\`, 0 to ${MAX_PAGE_SIZE}.` })
   last?: number | null;
 
   @Field(() => String, { nullable: true, description: 'A cursor from this kind of list: end before it.' })

@@ -1,17 +1,29 @@
 import { Field, InputType, ObjectType } from 'type-graphql';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../src/auth/passwords';
+import {
+  BIO_MAX_LENGTH,
+  URL_MAX_LENGTH,
+  USERNAME_MAX_LENGTH,
+  USERNAME_MIN_LENGTH,
+} from '../../src/services/user-validation';
 import { UserError } from '../common/payload';
 import { User } from './user.type';
 import { SessionPayloadFields } from '../session/session.payload';
+import { count } from '../common/describe';
 
 @InputType({ description: 'A new account.' })
 export class CreateUserInput {
-  @Field(() => String, { description: '3 to 32 letters, digits, `_` or `-`; unique case-insensitively.' })
+  @Field(() => String, {
+    description: `${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits, \`_\` or \`-\`; unique case-insensitively.`,
+  })
   username!: string;
 
   @Field(() => String, { description: 'Unique case-insensitively; shown only to its owner and admins.' })
   email!: string;
 
-  @Field(() => String, { description: '8 to 256 characters; every character counts.' })
+  @Field(() => String, {
+    description: `${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters; every character counts.`,
+  })
   password!: string;
 
   @Field(() => String, { nullable: true, description: 'Echoed in the payload.' })
@@ -32,13 +44,22 @@ export class UpdateUserInput {
   @Field(() => String, { description: 'The email; the current one is not a clash.' })
   email!: string;
 
-  @Field(() => String, { nullable: true, description: 'New bio; null keeps it, `""` clears it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: `New bio, at most ${count(BIO_MAX_LENGTH)} characters; null keeps it, \`""\` clears it.`,
+  })
   bio?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'New image URL; null keeps it, `""` clears it.' })
+  @Field(() => String, {
+    nullable: true,
+    description: `New http(s) image URL, at most ${count(URL_MAX_LENGTH)} characters; null keeps it, \`""\` clears it.`,
+  })
   image?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'New password; null or `""` keeps the current one.' })
+  @Field(() => String, {
+    nullable: true,
+    description: `New password, ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters; null or \`""\` keeps the current one.`,
+  })
   password?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Echoed in the payload.' })

@@ -1,4 +1,5 @@
 import { Field, ID, ObjectType } from 'type-graphql';
+import { USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '../../src/services/user-validation';
 
 @ObjectType({ simpleResolvers: true, description: 'A person with an account: their public profile.' })
 export class User {
@@ -6,7 +7,7 @@ export class User {
   id!: string;
 
   @Field(() => String, {
-    description: 'Unique (case-insensitively) public name, 3 to 32 letters, digits, `_` or `-`.',
+    description: `Unique (case-insensitively) public name, ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits, \`_\` or \`-\`.`,
   })
   username!: string;
 

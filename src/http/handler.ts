@@ -5,6 +5,7 @@ import bodyParser from 'body-parser';
 import cors from 'cors';
 import { createContext, type Context } from '../context';
 import type { AppDeps } from '../deps';
+import { httpStatusOf, shownCode, type ErrorCode } from '../errors';
 import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnostics';
 import { clientAddressResolver } from './client-address';
 
@@ -49,7 +50,7 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
         'request timed out',
       );
       diagnostics.errorCodes = ['TIMEOUT'];
-      sendError(res, 503, 'INTERNAL_SERVER_ERROR', 'The request took too long. Try again later.');
+      sendError(res, 'TIMEOUT', 'The request took too long. Try again later.');
     }, config.requestTimeoutMs);
     try {
       await graphqlWithin(req, res, search, diagnostics);
@@ -66,7 +67,7 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
   ) => {
     if (req.method === 'OPTIONS') {
       // The cors middleware answers preflights itself.
-      corsMiddleware(req, res, () => sendError(res, 404, 'NOT_FOUND', 'Not found.'));
+      corsMiddleware(req, res, () => sendError(res, 'NOT_FOUND', 'Not found.'));
       return;
     }
     // CORS headers concern browsers, which always send Origin on cross-origin calls; same-origin and
@@ -75,22 +76,23 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
     else res.setHeader('vary', 'Origin');
     if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'HEAD') {
       res.setHeader('allow', 'GET, POST, OPTIONS');
-      return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'Use GET for queries or POST.');
+      return sendError(res, 'METHOD_NOT_ALLOWED', 'Use GET for queries or POST.');
     }
     if (req.method === 'POST') {
       if (!JSON_MEDIA_TYPE.test(req.headers['content-type'] ?? '')) {
-        return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
+        return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request body as application/json.');
       }
       try {
         await run(parseJson, req, res);
       } catch (error) {
-        const { status = 400, type } = error as { status?: number; type?: string };
-        if (status === 413) return sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
-        if (status === 415)
-          return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding.');
+        // body-parser's errors carry a status: 413 and 415 have codes of their own, and the rest (400, or 500
+        // for a stream it could not read) are the client's bad request.
+        const { status, type } = error as { status?: number; type?: string };
+        if (status === 413) return sendError(res, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
+        if (status === 415) return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported content encoding.');
         const message =
           type === 'entity.parse.failed' ? 'The request body is not valid JSON.' : 'Bad request.';
-        return sendError(res, status >= 400 && status < 500 ? status : 400, 'BAD_REQUEST', message);
+        return sendError(res, 'BAD_REQUEST', message);
       }
       if (res.headersSent) return;
     }
@@ -170,11 +172,11 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
           return sendJson(res, ready ? 200 : 503, { status: ready ? 'ok' : 'unavailable', mongodb: ready });
         }
         default:
-          return sendError(res, 404, 'NOT_FOUND', 'Not found. The API is at /graphql.');
+          return sendError(res, 'NOT_FOUND', 'Not found. The API is at /graphql.');
       }
     }).catch((error: unknown) => {
       logger.error({ err: error, requestId: diagnostics.requestId }, 'request failed');
-      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.destroy();
     });
   };
@@ -225,7 +227,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Requests refused before GraphQL runs get a GraphQL-shaped JSON error, never an HTML page. */
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+/**
+ * Requests refused before GraphQL runs get a GraphQL-shaped JSON error, never an HTML page, with the status
+ * of its code (src/errors.ts).
+ */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
+  sendJson(res, httpStatusOf(code), { errors: [{ message, extensions: { code: shownCode(code) } }] });
 }

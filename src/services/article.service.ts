@@ -35,6 +35,9 @@ export interface ArticleFilter {
 
 const SLUG_ATTEMPTS = 5;
 
+/** How many tags `tags` lists. */
+export const POPULAR_TAGS = 100;
+
 /** Articles, favourites and tags, per request. */
 export class ArticleService {
   private readonly byId: DataLoader<string, ArticleRecord | null>;
@@ -153,7 +156,7 @@ export class ArticleService {
   }
 
   /** The most used tags, most used first (ties by name); at most `limit`. */
-  async popularTags(limit = 100): Promise<string[]> {
+  async popularTags(limit = POPULAR_TAGS): Promise<string[]> {
     const rows = await this.deps.models.Article.aggregate<{ _id: string }>([
       { $unwind: '$tagList' },
       { $group: { _id: '$tagList', uses: { $sum: 1 } } },

@@ -16,6 +16,10 @@ export interface PageArgs {
   readonly before?: string | null | undefined;
 }
 
+/**
+ * A page holds this many items unless `first`/`last` say otherwise, and at most MAX_PAGE_SIZE. Defined here
+ * only: the query cost estimate prices a list by the page these would read.
+ */
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 

@@ -4,11 +4,19 @@ import { charLength, identityKey, isHttpUrl, normalize, textProblem } from './te
 
 /** The rules for account fields, in one place. Each check returns the normalised value or records errors. */
 
-// Combining marks only after a base character: a name cannot start with an accent that has nothing to sit on.
-const USERNAME = /^[\p{L}\p{N}_-][\p{L}\p{M}\p{N}_-]{2,31}$/u;
-const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u;
+export const USERNAME_MIN_LENGTH = 3;
+export const USERNAME_MAX_LENGTH = 32;
+/** The longest address SMTP can deliver to (RFC 5321's path limit less its angle brackets). */
+export const EMAIL_MAX_LENGTH = 254;
 export const BIO_MAX_LENGTH = 1_000;
 export const URL_MAX_LENGTH = 2_048;
+
+// Combining marks only after a base character: a name cannot start with an accent that has nothing to sit on.
+const USERNAME = new RegExp(
+  `^[\\p{L}\\p{N}_-][\\p{L}\\p{M}\\p{N}_-]{${USERNAME_MIN_LENGTH - 1},${USERNAME_MAX_LENGTH - 1}}$`,
+  'u',
+);
+const EMAIL = /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/u;
 
 export class FieldErrors {
   readonly errors: UserErrorRecord[] = [];
@@ -25,7 +33,10 @@ export function checkUsername(raw: string, errors: FieldErrors): { username: str
   const problem = textProblem(username, 'identifier');
   if (problem) errors.add('username', `Username ${problem}.`);
   else if (!USERNAME.test(username)) {
-    errors.add('username', 'Username must be 3 to 32 letters, digits, "_" or "-".');
+    errors.add(
+      'username',
+      `Username must be ${USERNAME_MIN_LENGTH} to ${USERNAME_MAX_LENGTH} letters, digits, "_" or "-".`,
+    );
   }
   return { username, usernameKey: identityKey(username) };
 }
@@ -34,7 +45,8 @@ export function checkEmail(raw: string, errors: FieldErrors): { email: string; e
   const email = normalize(raw);
   const problem = textProblem(email, 'identifier');
   if (problem) errors.add('email', `Email ${problem}.`);
-  else if (email.length > 254 || !EMAIL.test(email)) errors.add('email', 'Email is not a valid address.');
+  else if (email.length > EMAIL_MAX_LENGTH || !EMAIL.test(email))
+    errors.add('email', 'Email is not a valid address.');
   return { email, emailKey: identityKey(email) };
 }
 
@@ -62,7 +74,7 @@ export function checkBio(raw: string, errors: FieldErrors): string | null {
   return bio === '' ? null : bio;
 }
 
-/** An http(s) URL of at most 2,048 characters; `""` clears the field (null). */
+/** An http(s) URL of at most URL_MAX_LENGTH characters; `""` clears the field (null). */
 export function checkImageUrl(raw: string, errors: FieldErrors, path = 'image'): string | null {
   const url = normalize(raw);
   if (url === '') return null;

@@ -1,4 +1,4 @@
-import { resultCost } from '../../src/limits/cost';
+import { resultCost } from '../../src/graphql/cost';
 
 const page = (size: number) => ({
   articles: { nodes: Array.from({ length: size }, (_, i) => ({ id: String(i), author: { username: 'u' } })) },

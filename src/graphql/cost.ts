@@ -16,10 +16,9 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+// The services own the page sizes; the estimate prices a list by the page they would read.
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../services/pagination';
 
-/** Pages hold this many items unless `first`/`last` say otherwise (the services apply the same rule). */
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
 /** What a mutation costs beyond what it selects: writes, and often bcrypt. */
 export const MUTATION_COST = 10;
 /** Introspection resolves in memory from the schema; the depth and alias limits bound its shape. */
@@ -55,10 +54,11 @@ function fragmentsOf(document: DocumentNode): Map<string, FragmentDefinitionNode
 
 /**
  * The points an operation may cost, computed before it runs (Shopify's model): an object costs 1, a leaf 0,
- * and a list multiplies what each item costs by the page it asks for (`first`/`last`, default 20, at most
- * 100), or by a fixed estimate for plain lists. Mutation root fields add MUTATION_COST. Runs on validated
- * documents only, so fragments have no cycles; each fragment is still costed once per page size, so that
- * nested spreads cost the computation nothing however large the figure grows.
+ * and a list multiplies what each item costs by the page it asks for (`first`/`last`, DEFAULT_PAGE_SIZE
+ * when absent, at most MAX_PAGE_SIZE), or by a fixed estimate for plain lists. Mutation root fields add
+ * MUTATION_COST. Runs on validated documents only, so fragments have no cycles; each fragment is still
+ * costed once per page size, so that nested spreads cost the computation nothing however large the figure
+ * grows.
  */
 export function operationCost(
   schema: GraphQLSchema,

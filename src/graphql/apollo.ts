@@ -1,0 +1,92 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { ParseOptions, ValidationRule } from 'graphql';
+import type { Context } from '../context';
+import { httpStatusOf, isErrorCode, refusesWholeRequest } from '../errors';
+import type { Admission } from './budget';
+import { requestError, type FormatError } from './format-error';
+import type { GraphQLRules } from './rules';
+
+export interface ApolloRuleOptions {
+  readonly introspection: boolean;
+  readonly hideSchemaDetailsFromClientErrors: boolean;
+  readonly parseOptions: ParseOptions;
+  readonly validationRules: ValidationRule[];
+  readonly formatError: FormatError;
+  readonly plugins: ApolloServerPlugin<Context>[];
+}
+
+/**
+ * The GraphQL rules as Apollo Server options and a plugin. Only what is HTTP's is decided here: the status of
+ * a response (from ERROR_CODES), Retry-After and WWW-Authenticate.
+ */
+export function apolloOptions(rules: GraphQLRules): ApolloRuleOptions {
+  return {
+    // The validation rules refuse introspection and the error formatter drops schema suggestions when
+    // introspection is off, for every transport; Apollo's own switches would do it for HTTP alone.
+    introspection: true,
+    hideSchemaDetailsFromClientErrors: false,
+    // Apollo caches parsed and validated documents, so these run once per distinct document.
+    parseOptions: rules.parseOptions,
+    // Not Apollo's maxRecursiveSelections: with it set, Apollo runs these rules only after graphql-js's own,
+    // and the document limits must come first to spare them documents over a limit.
+    validationRules: [...rules.validationRules],
+    formatError: rules.formatError,
+    plugins: [rulesPlugin(rules)],
+  };
+}
+
+function rulesPlugin(rules: GraphQLRules): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart({ request, contextValue }) {
+      contextValue.diagnostics.operationName = request.operationName ?? null;
+      let admission: Admission | undefined;
+      let executed = false;
+      return {
+        async didResolveOperation({ schema, document, operation, operationName, request }) {
+          contextValue.diagnostics.operationName = operationName ?? null;
+          // Apollo resolves the operation before this hook; without one there is nothing to run.
+          if (!operation) return;
+          admission = await rules.admit(
+            { schema, document, operation, variables: request.variables },
+            contextValue,
+          );
+          const { refusal } = admission;
+          // Apollo takes `http` off the error and gives the response its status.
+          if (refusal) throw requestError(refusal, { http: { status: httpStatusOf(refusal.code) } });
+        },
+        async executionDidStart() {
+          executed = true;
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          contextValue.diagnostics.errorCodes = (result.errors ?? []).map((e) => {
+            const code = e.extensions?.['code'];
+            return typeof code === 'string' ? code : 'UNKNOWN';
+          });
+
+          const extensions: Record<string, unknown> = {
+            ...result.extensions,
+            ...(admission ? { cost: admission.settle(result.data, executed) } : {}),
+            ...rules.responseExtensions(contextValue),
+          };
+          if (Object.keys(extensions).length > 0) result.extensions = extensions;
+
+          // An error that refuses the whole request gives the response its status wherever it was raised
+          // (RATE_LIMITED from the sign-in throttle too).
+          for (const error of result.errors ?? []) {
+            const code = error.extensions?.['code'];
+            if (!isErrorCode(code) || !refusesWholeRequest(code)) continue;
+            response.http.status = httpStatusOf(code);
+            const retryAfter = error.extensions?.['retryAfter'];
+            if (typeof retryAfter === 'number') response.http.headers.set('retry-after', String(retryAfter));
+            break;
+          }
+          if (contextValue.authProblem) {
+            response.http.headers.set('www-authenticate', 'Bearer error="invalid_token"');
+          }
+        },
+      };
+    },
+  };
+}

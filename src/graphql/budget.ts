@@ -1,0 +1,114 @@
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { actorOf, type Viewer } from '../auth/viewer';
+import { QueryTooComplexError, RateLimitedError, type AppError } from '../errors';
+import type { Logger } from '../observability/logger';
+import { secondsUntil, type BucketPolicy, type BucketStore } from '../rate-limit';
+import { addressKey } from '../services/throttle';
+import { operationCost, resultCost } from './cost';
+
+export interface BudgetOptions {
+  readonly maxCost: number;
+  /** Absent: costs are reported but nobody is limited. */
+  readonly limiter: { readonly store: BucketStore; readonly policy: BucketPolicy } | undefined;
+  readonly logger: Logger;
+}
+
+/** An operation once the transport has parsed, validated and resolved it, before it runs. */
+export interface ResolvedOperation {
+  readonly schema: GraphQLSchema;
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly variables: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Who pays: signed-in callers per user, anonymous ones per client address. */
+export interface Caller {
+  readonly viewer: Viewer;
+  readonly clientAddress: string;
+}
+
+/** What a response reports as `extensions.cost`, in Shopify's shape. */
+export interface CostReport {
+  readonly requestedQueryCost: number;
+  readonly actualQueryCost: number;
+  readonly throttleStatus?: {
+    readonly maximumAvailable: number;
+    readonly currentlyAvailable: number;
+    readonly restoreRate: number;
+  };
+}
+
+export interface Admission {
+  /** Why the operation may not run (QUERY_TOO_COMPLEX, RATE_LIMITED); nothing was taken then. */
+  readonly refusal: AppError | undefined;
+  /**
+   * Once the operation's result is known (`executed` false when it never ran): gives back the points it did
+   * not use and says what to report.
+   */
+  settle(data: unknown, executed: boolean): CostReport;
+}
+
+export type Budget = (operation: ResolvedOperation, caller: Caller) => Promise<Admission>;
+
+/**
+ * Prices each operation once it is resolved and before it runs: over MAX_QUERY_COST it is refused
+ * (QUERY_TOO_COMPLEX); otherwise its cost comes out of the caller's bucket (RATE_LIMITED when short), and what
+ * it did not use goes back afterwards. Every response reports the figures, so that clients can pace themselves.
+ */
+export function createBudget({ maxCost, limiter, logger }: BudgetOptions): Budget {
+  return async ({ schema, document, operation, variables }, { viewer, clientAddress }) => {
+    const requested = operationCost(schema, document, operation, variables);
+    let available: number | undefined;
+    let charged = 0;
+    let key = '';
+    let refusal: AppError | undefined;
+    if (requested > maxCost) {
+      refusal = new QueryTooComplexError(requested, maxCost);
+    } else if (limiter) {
+      // Signed-in callers are limited per user wherever they connect from; anonymous ones per address, an
+      // IPv6 one per /64 as the sign-in throttle counts it.
+      const actor = actorOf(viewer);
+      key = actor ? `user:${actor.id}` : `address:${addressKey(clientAddress)}`;
+      const taken = await limiter.store.take(key, requested, Date.now());
+      available = taken.available;
+      if (taken.allowed) {
+        charged = requested;
+      } else {
+        const retryAfter = secondsUntil(limiter.policy, taken.available, requested);
+        refusal = new RateLimitedError(
+          retryAfter,
+          `This operation costs ${requested} points and ${Math.floor(taken.available)} are available. Try again in ${retryAfter} s.`,
+        );
+      }
+    }
+
+    return {
+      refusal,
+      settle(data, executed) {
+        // A refused operation ran nothing; an executed one is charged for what came back, at most its estimate.
+        const actual = executed ? resultCost(data, operation, requested) : 0;
+        if (limiter && charged > actual) {
+          const refund = charged - actual;
+          charged = actual;
+          available = Math.min(limiter.policy.maxPoints, (available ?? 0) + refund);
+          limiter.store.refund(key, refund, Date.now()).catch((error: unknown) => {
+            logger.warn({ err: error }, 'rate limit refund failed');
+          });
+        }
+        return {
+          requestedQueryCost: requested,
+          actualQueryCost: actual,
+          ...(limiter && available !== undefined
+            ? {
+                throttleStatus: {
+                  maximumAvailable: limiter.policy.maxPoints,
+                  currentlyAvailable: Math.floor(available),
+                  restoreRate: limiter.policy.restoreRate,
+                },
+              }
+            : {}),
+        };
+      },
+    };
+  };
+}
