@@ -1,4 +1,12 @@
-import { context, createContextKey, isSpanContextValid, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  isSpanContextValid,
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  trace,
+  type TracerProvider,
+} from '@opentelemetry/api';
 
 /**
  * What Atrium's own modules know of tracing, through the OpenTelemetry API alone. The SDK is started by
@@ -22,4 +30,21 @@ export function tracingStarted(): boolean {
 export function activeTraceId(): string | undefined {
   const spanContext = trace.getActiveSpan()?.spanContext();
   return spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+}
+
+interface Flushable {
+  forceFlush(): Promise<void>;
+}
+
+const isFlushable = (provider: TracerProvider): provider is TracerProvider & Flushable =>
+  typeof (provider as Partial<Flushable>).forceFlush === 'function';
+
+/**
+ * Exports the spans that have ended but still wait in the batch processor. A stopping process calls it last:
+ * `process.exit` would drop them. Bounded by the exporter's OTEL_EXPORTER_OTLP_TIMEOUT.
+ */
+export async function flushTraces(): Promise<void> {
+  const provider = trace.getTracerProvider();
+  const delegate = provider instanceof ProxyTracerProvider ? provider.getDelegate() : provider;
+  if (isFlushable(delegate)) await delegate.forceFlush();
 }
