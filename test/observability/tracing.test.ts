@@ -235,8 +235,14 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
     expect(
       await loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SDK_DISABLED: 'true' }),
     ).toEqual([]);
-    expect(await loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' })).toEqual(
-      expect.arrayContaining(['@opentelemetry/sdk-node', '@opentelemetry/instrumentation-http']),
+    const started = expect.arrayContaining([
+      '@opentelemetry/sdk-node',
+      '@opentelemetry/instrumentation-http',
+    ]);
+    expect(await loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' })).toEqual(started);
+    // The endpoint for traces alone does too.
+    expect(await loaded({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces' })).toEqual(
+      started,
     );
   });
 
