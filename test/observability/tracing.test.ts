@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
 import { buildEntryPoint, removeBuild } from '../support/build';
-import { mongoUri, withOptions } from '../support/harness';
+import { failCommand, mongoUri, withOptions } from '../support/harness';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 
 /**
@@ -24,6 +24,7 @@ const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
 
 interface Service {
   readonly url: string;
+  readonly dbName: string;
   /** The service's log lines so far, parsed. */
   readonly lines: Record<string, unknown>[];
   /** SIGTERM, then the exit code once its output has all been read. */
@@ -68,6 +69,7 @@ async function startService(env: Record<string, string>): Promise<Service> {
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    dbName,
     lines,
     async stop() {
       child.kill('SIGTERM');
@@ -195,6 +197,30 @@ describe.each([
 
     const line = await requestLine(service, requestId);
     expect(line).toMatchObject({ requestId, traceId: caller.traceId, operationName: 'TracedArticles' });
+  });
+
+  test("when MongoDB fails the operation, then its span and the failed command's have status error", async () => {
+    const caller = callerTrace();
+    await failCommand(
+      { namespace: `${service.dbName}.articles`, failCommands: ['aggregate'], errorCode: 2 },
+      { times: 1 },
+    );
+    const response = await send(service, { traceparent: caller.traceparent });
+    expect(response.body['errors']).toEqual([
+      expect.objectContaining({ extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ]);
+
+    const ERROR = 2;
+    const spans = await receiver.waitFor((received) =>
+      received.some((s) => s.traceId === caller.traceId && s.name === 'query TracedArticles'),
+    );
+    const operation = spans.find((s) => s.traceId === caller.traceId && s.name === 'query TracedArticles')!;
+    expect(operation).toMatchObject({
+      statusCode: ERROR,
+      attributes: { 'error.type': 'INTERNAL_SERVER_ERROR' },
+    });
+    const failed = spans.filter((s) => s.traceId === caller.traceId && s.statusCode === ERROR);
+    expect(failed.map((s) => s.name).sort()).toEqual(['aggregate articles', 'query TracedArticles']);
   });
 });
 
