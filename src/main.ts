@@ -1,6 +1,7 @@
 import { createDeps } from './deps';
 import { configFrom, describeFailure } from './cli/command';
 import { createLogger, type Logger } from './observability/logger';
+import { flushTraces } from './observability/tracing';
 import { createServer } from './server';
 
 /** Process entry: loadConfig → connect → createServer → listen → graceful stop on SIGTERM/SIGINT. */
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     try {
       await server.stop();
       await deps.db.close();
+      await flushTraces();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

@@ -1,4 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Context } from '../context';
 import { httpStatusOf, isErrorCode, refusesWholeRequest } from '../errors';
@@ -31,7 +32,73 @@ export function apolloOptions(rules: GraphQLRules): ApolloRuleOptions {
     // and the document limits must come first to spare them documents over a limit.
     validationRules: [...rules.validationRules],
     formatError: rules.formatError,
-    plugins: [rulesPlugin(rules)],
+    plugins: [rulesPlugin(rules), operationSpanPlugin()],
+  };
+}
+
+const tracer = trace.getTracer('atrium');
+const OPERATION_SPAN = createContextKey('atrium.graphql.operation-span');
+
+type HTTPGraphQLExecution = ApolloServer<Context>['executeHTTPGraphQLRequest'];
+
+/**
+ * Runs one HTTP GraphQL request through Apollo inside a span for its operation, which operationSpanPlugin
+ * names once Apollo has resolved the operation. Everything the request runs (the session check, the resolvers,
+ * their MongoDB commands) is beneath it, with either executor: a plugin sees each step but cannot make a span
+ * active around execution, and the compiled executor bypasses graphql-js's `execute`.
+ */
+export function executeInOperationSpan(
+  apollo: ApolloServer<Context>,
+  request: Parameters<HTTPGraphQLExecution>[0],
+): ReturnType<HTTPGraphQLExecution> {
+  // Kind INTERNAL: the HTTP server span is the request's entry, and backends that count requests from SERVER
+  // spans would count each one twice.
+  const span = tracer.startSpan('GraphQL Operation', { kind: SpanKind.INTERNAL });
+  // Tracing off, or a trace the caller did not sample: nothing to record.
+  if (!span.isRecording()) return apollo.executeHTTPGraphQLRequest(request);
+  return context.with(trace.setSpan(context.active(), span).setValue(OPERATION_SPAN, span), async () => {
+    try {
+      return await apollo.executeHTTPGraphQLRequest(request);
+    } catch (error) {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/**
+ * Names the operation span per OpenTelemetry's GraphQL conventions (`query ArticlePage`, with
+ * `graphql.operation.type` and `graphql.operation.name`) and marks it failed when the server failed. The
+ * document itself (`graphql.document`) is left out: it may hold inline passwords and tokens.
+ */
+function operationSpanPlugin(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      const span = context.active().getValue(OPERATION_SPAN) as Span | undefined;
+      if (!span) return;
+      return {
+        async didResolveOperation({ operation, operationName }) {
+          if (!operation) return;
+          const type = operation.operation;
+          span.setAttribute('graphql.operation.type', type);
+          if (operationName) span.setAttribute('graphql.operation.name', operationName);
+          span.updateName(operationName ? `${type} ${operationName}` : type);
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single') return;
+          // A client's mistake (a bad input, a refused or throttled request) is not the server failing.
+          const failed = response.body.singleResult.errors?.some(
+            (error) => error.extensions?.['code'] === 'INTERNAL_SERVER_ERROR',
+          );
+          if (!failed) return;
+          span.setAttribute('error.type', 'INTERNAL_SERVER_ERROR');
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        },
+      };
+    },
   };
 }
 

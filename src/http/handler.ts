@@ -6,6 +6,7 @@ import cors from 'cors';
 import { createContext, type Context } from '../context';
 import type { AppDeps } from '../deps';
 import { httpStatusOf, shownCode, type ErrorCode } from '../errors';
+import { executeInOperationSpan } from '../graphql/apollo';
 import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnostics';
 import { clientAddressResolver } from './client-address';
 
@@ -102,7 +103,7 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       const value = req.headers[name];
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
+    const response = await executeInOperationSpan(apollo, {
       httpGraphQLRequest: {
         method: req.method === 'HEAD' ? 'GET' : req.method,
         headers,
