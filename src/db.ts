@@ -14,6 +14,8 @@ import {
 export interface Database {
   readonly connection: Connection;
   readonly models: Models;
+  /** Where the data is, for people: the embedded data folder, or the URI without its credentials. */
+  readonly location: string;
   /** True while MongoDB answers a ping. */
   ping(): Promise<boolean>;
   /**
@@ -72,6 +74,9 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
       'embedded MongoDB started; data is kept in dataDir',
     );
   }
+  const location = embedded
+    ? `embedded MongoDB, data in ${path.join(config.dataDir, 'mongodb')}`
+    : withoutCredentials(uri);
   try {
     const database = await openDatabase(uri, config.mongodbUri ? undefined : 'atrium', {
       maxTimeMS: config.requestTimeoutMs,
@@ -79,6 +84,7 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
     return {
       connection: database.connection,
       models: database.models,
+      location,
       ping: () => database.ping(),
       transaction: (work) => database.transaction(work),
       async close() {
@@ -117,6 +123,7 @@ export async function openDatabase(
   return {
     connection,
     models,
+    location: withoutCredentials(uri),
     async ping() {
       try {
         await connection.db!.admin().command({ ping: 1 }, { timeoutMS: 2_000 });
@@ -168,6 +175,11 @@ async function runTransaction<T>(
     settle();
     await session.endSession();
   }
+}
+
+/** A MongoDB URI as it may be shown: `user:password@` removed. */
+export function withoutCredentials(uri: string): string {
+  return uri.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/, '$1');
 }
 
 /** The replica set's name: a member restarted on its data keeps the config that names it. */

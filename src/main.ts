@@ -12,7 +12,17 @@ async function main(): Promise<void> {
   const deps = await createDeps(config, logger);
   const server = await createServer(deps);
   const port = await server.listen(config.port, config.host);
-  logger.info({ port, env: config.nodeEnv, url: `http://localhost:${port}/graphql` }, 'Atrium is ready');
+  const url = `http://localhost:${port}/graphql`;
+  logger.info(
+    {
+      port,
+      env: config.nodeEnv,
+      url,
+      ...(config.isProduction ? {} : { sandbox: `open ${url} for Apollo Sandbox` }),
+      database: deps.db.location,
+    },
+    'Atrium is ready',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -4,11 +4,33 @@ import { activeTraceId, tracingStarted } from './tracing';
 
 export type Logger = pino.Logger;
 
+type LoggerConfig = Pick<Config, 'logLevel'> & Partial<Pick<Config, 'nodeEnv'>>;
+
+/**
+ * Lines for a person: in development, on a terminal, when pino-pretty is installed (a development
+ * dependency, so never in a production image). Everywhere else, JSON lines for machines.
+ */
+export function wantsPrettyLogs(config: LoggerConfig, isTTY: boolean, prettyInstalled: boolean): boolean {
+  return config.nodeEnv === 'development' && isTTY && prettyInstalled;
+}
+
+function prettyInstalled(): boolean {
+  try {
+    require.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Structured JSON logs on stdout (or on `destination`); credentials never reach a log line. With tracing on,
- * each line written while a span is active carries its trace's id as `traceId`.
+ * each line written while a span is active carries its trace's id as `traceId`. In development on a terminal
+ * they are printed readably instead (the same lines, through pino-pretty).
  */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+export function createLogger(config: LoggerConfig, destination?: pino.DestinationStream): Logger {
+  const pretty =
+    destination === undefined && wantsPrettyLogs(config, process.stdout.isTTY === true, prettyInstalled());
   return pino(
     {
       level: config.logLevel,
@@ -19,7 +41,12 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: pin
       },
       ...(tracingStarted() ? { mixin: traceFields } : {}),
     },
-    destination,
+    pretty
+      ? pino.transport({
+          target: 'pino-pretty',
+          options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+        })
+      : destination,
   );
 }
 
