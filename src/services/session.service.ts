@@ -10,6 +10,8 @@ import type { UserService } from './user.service';
 export interface RequestInfo {
   /** The caller's address as the edge decided it (socket, or a trusted proxy's header). */
   readonly clientAddress: string;
+  /** The request's id, as its log line and `x-request-id` show it; absent for work outside a request. */
+  readonly requestId?: string | undefined;
 }
 
 const WRONG_CREDENTIALS = UserInputErrors.single(null, 'Email or password is invalid.');
