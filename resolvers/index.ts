@@ -1,5 +1,6 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { ArticleConnectionResolver, ArticleResolver } from './article/article.resolver';
+import { AuditEventConnectionResolver, AuditResolver } from './audit/audit.resolver';
 import { CommentResolver } from './comment/comment.resolver';
 import { SessionResolver } from './session/session.resolver';
 import { FollowersConnectionResolver, ProfileResolver } from './user/profile.resolver';
@@ -21,4 +22,6 @@ export const resolvers: NonEmptyArray<Function> = [
   ArticleResolver,
   ArticleConnectionResolver,
   CommentResolver,
+  AuditResolver,
+  AuditEventConnectionResolver,
 ];

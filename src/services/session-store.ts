@@ -29,13 +29,17 @@ export class SessionStore {
     return { expiresAt: trusted({ $gt: now }) };
   }
 
-  async start(userId: string, refreshHash: string, expiresAt: Date): Promise<string> {
-    const doc = await this.models.Session.create({
-      userId: new Types.ObjectId(userId),
-      refreshHash,
-      expiresAt,
-    });
-    return doc._id.toHexString();
+  async start(
+    userId: string,
+    refreshHash: string,
+    expiresAt: Date,
+    session?: ClientSession,
+  ): Promise<string> {
+    const [doc] = await this.models.Session.create(
+      [{ userId: new Types.ObjectId(userId), refreshHash, expiresAt }],
+      session ? { session } : {},
+    );
+    return doc!._id.toHexString();
   }
 
   /**

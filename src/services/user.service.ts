@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { byIdLoader, byUniqueKeyLoader } from '../loaders';
 import type { UserDoc } from '../models/user.model';
+import { auditTarget, type AuditLog } from './audit-log';
 import { duplicateKeyField } from './mongo-errors';
 import { toUserRecord, USER_RECORD_FIELDS, type UserRecord } from './records';
 import { identityKey, isObjectIdHex, normalize } from './text';
@@ -40,6 +41,7 @@ export class UserService {
   constructor(
     private readonly deps: Pick<AppDeps, 'db' | 'models' | 'passwords' | 'sessions'>,
     private readonly viewer: Viewer,
+    private readonly audit: AuditLog,
   ) {
     const { User } = deps.models;
     const actor = actorOf(viewer);
@@ -132,7 +134,12 @@ export class UserService {
             // one may hold a session made with it. The session that changed the password stays.
             await this.deps.db.transaction(async (session) => {
               const updated = await write(session);
-              if (updated) await this.deps.sessions.endOthers(actor.id, sessionIdOf(this.viewer), session);
+              if (!updated) return updated;
+              await this.deps.sessions.endOthers(actor.id, sessionIdOf(this.viewer), session);
+              await this.audit.record(
+                { action: 'PASSWORD_CHANGED', actorId: actor.id, target: auditTarget.user(actor.id) },
+                session,
+              );
               return updated;
             });
       if (!doc) throw new UnauthenticatedError();
