@@ -1,4 +1,5 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AccountResolver } from './account/account.resolver';
 import { ArticleConnectionResolver, ArticleResolver } from './article/article.resolver';
 import { AuditEventConnectionResolver, AuditResolver } from './audit/audit.resolver';
 import { CommentResolver } from './comment/comment.resolver';
@@ -19,6 +20,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ProfileResolver,
   FollowersConnectionResolver,
   SessionResolver,
+  AccountResolver,
   ArticleResolver,
   ArticleConnectionResolver,
   CommentResolver,

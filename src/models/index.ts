@@ -1,4 +1,5 @@
 import type { Connection } from 'mongoose';
+import { createAccountTokenModel } from './account-token.model';
 import { backfillArticleCounts } from './article-counts';
 import { createArticleModel } from './article.model';
 import { createAuditEventModel } from './audit-event.model';
@@ -19,6 +20,7 @@ export function createModels(connection: Connection) {
     Favorite: createFavoriteModel(connection),
     Follow: createFollowModel(connection),
     AuditEvent: createAuditEventModel(connection),
+    AccountToken: createAccountTokenModel(connection),
   };
 }
 

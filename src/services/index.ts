@@ -1,5 +1,6 @@
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
+import { AccountService } from './account.service';
 import { ArticleService } from './article.service';
 import { AuditLog } from './audit-log';
 import { AuditService } from './audit.service';
@@ -16,6 +17,7 @@ export interface Services {
   readonly comments: CommentService;
   readonly follows: FollowService;
   readonly audit: AuditService;
+  readonly accounts: AccountService;
 }
 
 /**
@@ -30,6 +32,7 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
   let comments: CommentService | undefined;
   let follows: FollowService | undefined;
   let audit: AuditService | undefined;
+  let accounts: AccountService | undefined;
   let auditLog: AuditLog | undefined;
   const codec = () => (cursors ??= new CursorCodec(deps.tokens.cursorKey));
   // The request's events name its client address and id.
@@ -56,6 +59,9 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
     },
     get audit() {
       return (audit ??= new AuditService(viewer, this.users, log(), codec()));
+    },
+    get accounts() {
+      return (accounts ??= new AccountService(deps, viewer, this.users, request, log()));
     },
   };
 }

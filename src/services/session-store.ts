@@ -11,6 +11,7 @@ const USER_PROJECTION = {
   'user._id': 1,
   'user.username': 1,
   'user.email': 1,
+  'user.emailVerified': 1,
   'user.bio': 1,
   'user.image': 1,
   'user.role': 1,

@@ -245,7 +245,7 @@ describe('writes that change several documents are one transaction, and their co
     expect(result.commands.wireTotal).toBe(result.commands.total);
   });
 
-  test('when the password changes, then the user, the end of the other sessions and its audit event commit together', async () => {
+  test('when the password changes, then the user, the end of the other sessions and of reset links, and its audit event commit together', async () => {
     const user = await signUp(app);
     const result = await app.execute(
       `mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { id } errors { message } } }`,
@@ -261,7 +261,8 @@ describe('writes that change several documents are one transaction, and their co
       'auth.session': 1,
       'users.update': 1,
       'sessions.endOthers': 1,
-      // The audit event (PASSWORD_CHANGED).
+      // Reset links sent before the change, then the audit event (PASSWORD_CHANGED).
+      'accountTokens.revoke': 1,
       insert: 1,
       'transaction.commit': 1,
     });
