@@ -1,3 +1,4 @@
+import { AccountTokenStore } from '../../src/services/account-tokens';
 import { comment, publish } from '../support/content';
 import { grantRole, newSession, SIGN_IN, signUp, UPDATE_USER } from '../support/fixtures';
 import {
@@ -217,6 +218,26 @@ describe('when the audit log cannot be written, the act it records fails and cha
     });
     expectMasked(res.json);
     expect(res.json.data).toBeNull();
+  });
+
+  test('when a password reset cannot be audited, then the link, the password and the sessions stay', async () => {
+    const user = await signUp(app);
+    const grant = { userId: user.id, emailKey: user.email };
+    const token = await app.deps.db.transaction((session) =>
+      new AccountTokenStore(app.deps.models).issue(grant, 'password-reset', 3600, session),
+    );
+    const hash = (await app.deps.models.User.findById(user.id).lean())!.passwordHash;
+    await failAuditWrites();
+    const res = await app.gql(
+      'mutation($t: String!) { resetPassword(input: { token: $t, password: "a reset password" }) { errors { path } } }',
+      { variables: { t: token } },
+    );
+    expectMasked(res.json);
+    await clearFailPoint();
+    expect((await app.deps.models.User.findById(user.id).lean())!.passwordHash).toBe(hash);
+    const viewer = await app.gql('{ viewer { user { id } } }', { as: user });
+    expect(viewer.json.data.viewer.user.id).toBe(user.id);
+    expect(await app.deps.models.AccountToken.countDocuments({ userId: user.id })).toBe(1);
   });
 
   test("when a moderator's deletion cannot be audited, then the article and its comments stay", async () => {
