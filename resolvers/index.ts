@@ -1,5 +1,7 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AccountResolver } from './account/account.resolver';
 import { ArticleConnectionResolver, ArticleResolver } from './article/article.resolver';
+import { AuditEventConnectionResolver, AuditResolver } from './audit/audit.resolver';
 import { CommentResolver } from './comment/comment.resolver';
 import { SessionResolver } from './session/session.resolver';
 import { FollowersConnectionResolver, ProfileResolver } from './user/profile.resolver';
@@ -18,7 +20,10 @@ export const resolvers: NonEmptyArray<Function> = [
   ProfileResolver,
   FollowersConnectionResolver,
   SessionResolver,
+  AccountResolver,
   ArticleResolver,
   ArticleConnectionResolver,
   CommentResolver,
+  AuditResolver,
+  AuditEventConnectionResolver,
 ];

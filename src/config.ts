@@ -61,6 +61,18 @@ export interface Config {
   /** Points given back per second. */
   readonly rateLimitRestoreRate: number;
   readonly trustProxy: TrustProxy;
+  /** The web app's address: links in account mail point there. */
+  readonly publicAppUrl: string;
+  /** Absent: each message is written to `dataDir/mail/` instead of being sent. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly passwordResetTtlSeconds: number;
+  readonly emailVerificationTtlSeconds: number;
+  /** Account mail (reset, verification) asked for one address or account, and from one client address, per window. */
+  readonly accountMailMaxPerEmail: number;
+  readonly accountMailMaxPerAddress: number;
+  readonly accountMailWindowSeconds: number;
+  readonly auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +129,42 @@ function setting<T>(parse: Parser<T>, fallback?: T): Setting<T> {
 const text = (_key: string, raw: string) => raw;
 
 const NO_PROXY: TrustProxy = { kind: 'none' };
+
+/** An absolute http(s) URL with no query or fragment, returned without a trailing slash. */
+const appUrl = (key: string, raw: string): string => {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(key, `must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') {
+    throw new ConfigError(key, `must be an http(s) URL without a query or fragment, got "${raw}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
+};
+
+/** Never echoed in an error: the URL may carry the SMTP password. */
+const smtpUrl = (key: string, raw: string): string => {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '') {
+    throw new ConfigError(key, 'must be an smtp:// or smtps:// URL with a host');
+  }
+  return raw;
+};
+
+/** `address@host` or `Name <address@host>`, on one line (a line break would start another header). */
+const mailbox = (key: string, raw: string): string => {
+  if (!/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(raw)) {
+    throw new ConfigError(key, `must be an address or "Name <address>", got "${raw}"`);
+  }
+  return raw;
+};
 
 /**
  * Every configuration key, with its parser and its default. Values that are empty strings count as unset.
@@ -198,6 +246,17 @@ export const SPEC = {
     }
     return addresses.length === 0 ? NO_PROXY : { kind: 'addresses', addresses };
   }, NO_PROXY),
+  // The web app's address; account mail links to `<PUBLIC_APP_URL>/reset-password#token=…`.
+  PUBLIC_APP_URL: setting(appUrl, 'http://localhost:3000'),
+  // Unset: messages are written to DATA_DIR/mail/ and their links logged.
+  SMTP_URL: setting(smtpUrl),
+  MAIL_FROM: setting(mailbox, 'Conduit <no-reply@localhost>'),
+  PASSWORD_RESET_TTL_SECONDS: setting(int(300, 24 * 3600), 3600),
+  EMAIL_VERIFICATION_TTL_SECONDS: setting(int(3600, 30 * 24 * 3600), 48 * 3600),
+  ACCOUNT_MAIL_MAX_PER_EMAIL: setting(int(1, 1000), 5),
+  ACCOUNT_MAIL_MAX_PER_ADDRESS: setting(int(1, 100_000), 20),
+  ACCOUNT_MAIL_WINDOW_SECONDS: setting(int(60, 24 * 3600), 3600),
+  AUDIT_RETENTION_DAYS: setting(int(1, 3650), 365),
 } as const;
 
 type Key = keyof typeof SPEC;
@@ -270,6 +329,15 @@ export function loadConfig(env: Env): Config {
     rateLimitMaxPoints,
     rateLimitRestoreRate: value('RATE_LIMIT_RESTORE_RATE'),
     trustProxy: value('TRUST_PROXY'),
+    publicAppUrl: value('PUBLIC_APP_URL'),
+    smtpUrl: read('SMTP_URL'),
+    mailFrom: value('MAIL_FROM'),
+    passwordResetTtlSeconds: value('PASSWORD_RESET_TTL_SECONDS'),
+    emailVerificationTtlSeconds: value('EMAIL_VERIFICATION_TTL_SECONDS'),
+    accountMailMaxPerEmail: value('ACCOUNT_MAIL_MAX_PER_EMAIL'),
+    accountMailMaxPerAddress: value('ACCOUNT_MAIL_MAX_PER_ADDRESS'),
+    accountMailWindowSeconds: value('ACCOUNT_MAIL_WINDOW_SECONDS'),
+    auditRetentionDays: value('AUDIT_RETENTION_DAYS'),
   });
 }
 

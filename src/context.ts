@@ -26,9 +26,12 @@ export interface Context {
 
 export async function createContext(deps: AppDeps, meta: RequestMeta): Promise<Context> {
   const auth = await authenticate(deps, readAuthorization(meta.authorization));
-  const services = createServices(deps, auth.viewer, { clientAddress: meta.clientAddress });
-  if (auth.user) services.users.prime(auth.user);
   const diagnostics = meta.diagnostics ?? new RequestDiagnostics();
+  const services = createServices(deps, auth.viewer, {
+    clientAddress: meta.clientAddress,
+    requestId: diagnostics.requestId,
+  });
+  if (auth.user) services.users.prime(auth.user);
   return {
     requestId: diagnostics.requestId,
     viewer: auth.viewer,

@@ -3,8 +3,10 @@ import { resolveTokenSecret } from './auth/secret';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { connectDatabase, type Database } from './db';
+import { createMailer, type Mailer } from './mail/mailer';
 import type { Models } from './models';
 import type { Logger } from './observability/logger';
+import { BackgroundWork } from './services/background';
 import { SessionStore } from './services/session-store';
 
 /** The long-lived dependencies of a process, built once at its composition point (main.ts, a command). */
@@ -17,9 +19,13 @@ export interface AppDeps {
   readonly passwords: PasswordHasher;
   /** The owner of the `sessions` collection, for authentication and the services alike. */
   readonly sessions: SessionStore;
+  /** Account mail, by SMTP or into files. */
+  readonly mailer: Mailer;
+  /** Work started by requests that they do not wait for; a stopping process waits for it. */
+  readonly background: BackgroundWork;
 }
 
-/** Builds the long-lived dependencies: database (unless given), models, token and password services. */
+/** Builds the long-lived dependencies: database (unless given), models, token and password services, mail. */
 export async function createDeps(config: Config, logger: Logger, database?: Database): Promise<AppDeps> {
   const secret = await resolveTokenSecret(config, logger);
   const db = database ?? (await connectDatabase(config, logger));
@@ -31,5 +37,7 @@ export async function createDeps(config: Config, logger: Logger, database?: Data
     tokens: new TokenService(secret, config.accessTokenTtlSeconds),
     passwords: new PasswordHasher(config.bcryptRounds),
     sessions: new SessionStore(db.models),
+    mailer: createMailer(config, logger),
+    background: new BackgroundWork(logger),
   };
 }

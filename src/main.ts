@@ -31,6 +31,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
       await server.stop();
+      // Mail that requests started goes out before the database closes.
+      await deps.background.idle();
+      deps.mailer.close();
       await deps.db.close();
       await flushTraces();
       logger.info('stopped');

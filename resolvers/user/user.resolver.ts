@@ -27,6 +27,15 @@ export class UserResolver {
     return ctx.services.users.visibleEmail(user);
   }
 
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description:
+      'Whether the user proved the email is theirs (false until then, and again after a change): shown like `email`, null for everyone else.',
+  })
+  emailVerified(@Root() user: UserRecord, @Ctx() ctx: Context): boolean | null {
+    return ctx.services.users.visibleEmailVerified(user);
+  }
+
   @Mutation(() => CreateUserPayload, { description: 'Registers an account and signs it in.' })
   createUser(
     @Arg('input', () => CreateUserInput, { description: 'The new account.' }) input: CreateUserInput,

@@ -71,14 +71,27 @@ function derive(secret: string, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'atrium', label, 32));
 }
 
-/** A fresh refresh token: 256 random bits, base64url. */
-export function newRefreshToken(): string {
+/** A fresh secret token (a refresh token, a reset link's): 256 random bits, base64url, 43 characters. */
+export function newSecretToken(): string {
   return randomBytes(32).toString('base64url');
+}
+
+/** What `newSecretToken` makes: anything else is no token, and needs no database read to say so. */
+export const SECRET_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/** Secret tokens are stored only as this hash: a database leak does not hand out what they open. */
+export function hashSecretToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+/** A fresh refresh token. */
+export function newRefreshToken(): string {
+  return newSecretToken();
 }
 
 /** Refresh tokens are stored only as this hash: a database leak does not hand out sessions. */
 export function hashRefreshToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('base64url');
+  return hashSecretToken(token);
 }
 
 export function hmac(key: Buffer, data: string): string {

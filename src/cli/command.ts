@@ -25,6 +25,8 @@ export async function withDeps<T>(config: Config, work: (deps: AppDeps) => Promi
   try {
     return await work(deps);
   } finally {
+    await deps.background.idle();
+    deps.mailer.close();
     await deps.db.close();
   }
 }

@@ -2,6 +2,7 @@ import { ROLES, type Role } from '../auth/roles';
 import { ConfigError } from '../config';
 import type { AppDeps } from '../deps';
 import { CommandError, configFrom, describeFailure, EXIT, runCommand, withDeps } from './command';
+import { AuditLog, auditTarget } from '../services/audit-log';
 import { identityKey, normalize } from '../services/text';
 
 /**
@@ -23,22 +24,37 @@ export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
 
-/** Gives the user with this username (matched as sign-up matches it: case and form folded) the role. */
+/**
+ * Gives the user with this username (matched as sign-up matches it: case and form folded) the role. A change
+ * is audited in the same transaction (no actor, no client address: it was made at the console).
+ */
 export async function grantRole(
-  deps: Pick<AppDeps, 'models'>,
+  deps: Pick<AppDeps, 'config' | 'db' | 'models'>,
   username: string,
   role: string,
 ): Promise<GrantedRole> {
   if (!isRole(role)) throw new GrantRoleError(`Unknown role "${role}". Roles: ${ROLES.join(', ')}.`);
   const usernameKey = identityKey(normalize(username));
-  const before = await deps.models.User.findOneAndUpdate(
-    { usernameKey },
-    { $set: { role } },
-    { returnDocument: 'before' },
-  )
-    .select({ username: 1, role: 1 })
-    .comment('users.grantRole')
-    .lean();
+  const audit = new AuditLog(deps, { clientAddress: null, requestId: null });
+  const before = await deps.db.transaction(async (session) => {
+    const found = await deps.models.User.findOneAndUpdate(
+      { usernameKey },
+      { $set: { role } },
+      { returnDocument: 'before', session },
+    )
+      .select({ username: 1, role: 1 })
+      .comment('users.grantRole')
+      .lean();
+    if (found && found.role !== role) {
+      const userId = found._id.toHexString();
+      const detail = `${role} (was ${found.role})`;
+      await audit.record(
+        { action: 'ROLE_GRANTED', actorId: null, target: auditTarget.user(userId), detail },
+        session,
+      );
+    }
+    return found;
+  });
   if (!before) throw new GrantRoleError(`No user is named "${username}".`);
   return { userId: before._id.toHexString(), username: before.username, role, previousRole: before.role };
 }

@@ -19,10 +19,19 @@ export interface DocumentLimits {
 }
 
 /**
- * Mutations that check a credential or create one. Aliases would let one request carry hundreds of
- * password guesses past a throttle that counts requests, so an operation may name each at most once.
+ * Mutations that check a credential or create one (a session, a password, a link sent by mail). Aliases would
+ * let one request carry hundreds of password guesses, or mails, past a throttle that counts requests, so an
+ * operation may name each at most once.
  */
-export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set(['signInUser', 'createUser', 'refreshSession']);
+export const CREDENTIAL_FIELDS: ReadonlySet<string> = new Set([
+  'signInUser',
+  'createUser',
+  'refreshSession',
+  'requestPasswordReset',
+  'resetPassword',
+  'requestEmailVerification',
+  'verifyEmail',
+]);
 
 interface Measure {
   depth: number;

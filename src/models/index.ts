@@ -1,6 +1,8 @@
 import type { Connection } from 'mongoose';
+import { createAccountTokenModel } from './account-token.model';
 import { backfillArticleCounts } from './article-counts';
 import { createArticleModel } from './article.model';
+import { createAuditEventModel } from './audit-event.model';
 import { createCommentModel } from './comment.model';
 import { createFavoriteModel } from './favorite.model';
 import { createFollowModel } from './follow.model';
@@ -17,6 +19,8 @@ export function createModels(connection: Connection) {
     Comment: createCommentModel(connection),
     Favorite: createFavoriteModel(connection),
     Follow: createFollowModel(connection),
+    AuditEvent: createAuditEventModel(connection),
+    AccountToken: createAccountTokenModel(connection),
   };
 }
 

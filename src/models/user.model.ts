@@ -15,6 +15,8 @@ const userSchema = new Schema(
     bio: { type: String, default: null },
     image: { type: String, default: null },
     role: { type: String, enum: ROLES, default: 'user', required: true },
+    /** Whether the owner proved that `email` is theirs; changing the email clears it. */
+    emailVerified: { type: Boolean, default: false },
   },
   { timestamps: true, collection: 'users' },
 );

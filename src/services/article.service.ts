@@ -8,6 +8,7 @@ import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, to
 import type { ArticleDoc } from '../models/article.model';
 import { insertRecord } from '../models/insert';
 import { checkArticle, slugify, type ArticleFields } from './article-validation';
+import { auditTarget, type AuditLog } from './audit-log';
 import { duplicateKeyField } from './mongo-errors';
 import {
   emptyConnection,
@@ -18,7 +19,7 @@ import {
   type PageArgs,
   type PageQuery,
 } from './pagination';
-import { canDeleteArticle, canUpdateArticle } from './permissions';
+import { canDeleteArticle, canUpdateArticle, deletesArticleAsModerator } from './permissions';
 import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
 import { foldCase, isObjectIdHex, normalize } from './text';
 import { FieldErrors } from './user-validation';
@@ -55,6 +56,7 @@ export class ArticleService {
     private readonly users: UserService,
     private readonly follows: FollowService,
     private readonly cursors: CursorCodec,
+    private readonly audit: AuditLog,
   ) {
     const { Article, Favorite } = deps.models;
     this.byId = byIdLoader(Article, toArticleRecord, 'articles.byId');
@@ -225,6 +227,14 @@ export class ArticleService {
       if (deleted.deletedCount === 0) throw new NotFoundError('Article');
       await Comment.deleteMany({ articleId }, { session }).comment('comments.deleteByArticle');
       await Favorite.deleteMany({ articleId }, { session }).comment('favorites.deleteByArticle');
+      if (deletesArticleAsModerator(this.viewer, article)) {
+        const detail = `"${article.slug}" by user:${article.authorId}`;
+        const actorId = this.requireUser();
+        await this.audit.record(
+          { action: 'ARTICLE_DELETED_BY_MODERATOR', actorId, target: auditTarget.article(id), detail },
+          session,
+        );
+      }
     });
     this.byId.clear(id);
     this.bySlug.clear(article.slug);

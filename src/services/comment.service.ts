@@ -8,7 +8,8 @@ import type { CommentDoc } from '../models/comment.model';
 import { insertRecord } from '../models/insert';
 import { checkCommentBody } from './article-validation';
 import type { ArticleService } from './article.service';
-import { canDeleteComment } from './permissions';
+import { auditTarget, type AuditLog } from './audit-log';
+import { canDeleteComment, deletesCommentAsModerator } from './permissions';
 import {
   toCommentRecord,
   toUserRecord,
@@ -31,6 +32,7 @@ export class CommentService {
     private readonly viewer: Viewer,
     private readonly articles: ArticleService,
     users: UserService,
+    private readonly audit: AuditLog,
   ) {
     const { Comment } = deps.models;
     this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
@@ -98,10 +100,13 @@ export class CommentService {
 
   /** Deletes a comment; returns it as it was. */
   async delete(id: string): Promise<CommentRecord> {
-    requireActor(this.viewer);
+    const actor = requireActor(this.viewer);
     const comment = isObjectIdHex(id) ? await this.byId.load(id) : null;
     if (!comment) throw new NotFoundError('Comment');
-    if (!(await this.canDelete(comment))) throw new ForbiddenError('You cannot delete this comment.');
+    const article = await this.articles.getById(comment.articleId);
+    if (!canDeleteComment(this.viewer, comment, article)) {
+      throw new ForbiddenError('You cannot delete this comment.');
+    }
     await this.deps.db.transaction(async (session) => {
       const result = await this.deps.models.Comment.deleteOne(
         { _id: new Types.ObjectId(id) },
@@ -109,6 +114,18 @@ export class CommentService {
       ).comment('comments.delete');
       if (result.deletedCount === 0) throw new NotFoundError('Comment');
       await this.articles.addToCount(comment.articleId, 'commentsCount', -1, session);
+      if (deletesCommentAsModerator(this.viewer, comment, article)) {
+        const detail = `on article:${comment.articleId}, by user:${comment.authorId}`;
+        await this.audit.record(
+          {
+            action: 'COMMENT_DELETED_BY_MODERATOR',
+            actorId: actor.id,
+            target: auditTarget.comment(id),
+            detail,
+          },
+          session,
+        );
+      }
     });
     this.byId.clear(id);
     this.byArticle.clear(comment.articleId);

@@ -1,6 +1,9 @@
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
+import { AccountService } from './account.service';
 import { ArticleService } from './article.service';
+import { AuditLog } from './audit-log';
+import { AuditService } from './audit.service';
 import { CommentService } from './comment.service';
 import { FollowService } from './follow.service';
 import { CursorCodec } from './pagination';
@@ -13,6 +16,8 @@ export interface Services {
   readonly articles: ArticleService;
   readonly comments: CommentService;
   readonly follows: FollowService;
+  readonly audit: AuditService;
+  readonly accounts: AccountService;
 }
 
 /**
@@ -26,22 +31,37 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
   let articles: ArticleService | undefined;
   let comments: CommentService | undefined;
   let follows: FollowService | undefined;
+  let audit: AuditService | undefined;
+  let accounts: AccountService | undefined;
+  let auditLog: AuditLog | undefined;
   const codec = () => (cursors ??= new CursorCodec(deps.tokens.cursorKey));
+  // The request's events name its client address and id.
+  const log = () =>
+    (auditLog ??= new AuditLog(deps, {
+      clientAddress: request.clientAddress,
+      requestId: request.requestId ?? null,
+    }));
   return {
     get users() {
-      return (users ??= new UserService(deps, viewer));
+      return (users ??= new UserService(deps, viewer, log()));
     },
     get sessions() {
-      return (sessions ??= new SessionService(deps, viewer, this.users, request));
+      return (sessions ??= new SessionService(deps, viewer, this.users, request, log()));
     },
     get articles() {
-      return (articles ??= new ArticleService(deps, viewer, this.users, this.follows, codec()));
+      return (articles ??= new ArticleService(deps, viewer, this.users, this.follows, codec(), log()));
     },
     get comments() {
-      return (comments ??= new CommentService(deps, viewer, this.articles, this.users));
+      return (comments ??= new CommentService(deps, viewer, this.articles, this.users, log()));
     },
     get follows() {
       return (follows ??= new FollowService(deps, viewer, this.users, codec()));
+    },
+    get audit() {
+      return (audit ??= new AuditService(viewer, this.users, log(), codec()));
+    },
+    get accounts() {
+      return (accounts ??= new AccountService(deps, viewer, this.users, request, log()));
     },
   };
 }

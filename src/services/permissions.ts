@@ -22,7 +22,25 @@ export function canDeleteComment(
   comment: CommentRecord,
   article: ArticleRecord | null,
 ): boolean {
+  return ownsComment(viewer, comment, article) || hasRole(viewer, 'moderator');
+}
+
+/** A comment is its author's, and under an article its author's too. */
+function ownsComment(viewer: Viewer, comment: CommentRecord, article: ArticleRecord | null): boolean {
   const actor = actorOf(viewer);
   if (!actor) return false;
-  return actor.id === comment.authorId || actor.id === article?.authorId || hasRole(viewer, 'moderator');
+  return actor.id === comment.authorId || actor.id === article?.authorId;
+}
+
+/** A deletion the viewer may make only by their role (not as the author): a moderator's act, audited. */
+export function deletesArticleAsModerator(viewer: Viewer, article: ArticleRecord): boolean {
+  return canDeleteArticle(viewer, article) && !canUpdateArticle(viewer, article);
+}
+
+export function deletesCommentAsModerator(
+  viewer: Viewer,
+  comment: CommentRecord,
+  article: ArticleRecord | null,
+): boolean {
+  return canDeleteComment(viewer, comment, article) && !ownsComment(viewer, comment, article);
 }

@@ -10,6 +10,8 @@ export interface UserRecord {
   readonly username: string;
   /** Private: the GraphQL layer shows it only through UserService.visibleEmail. */
   readonly email: string;
+  /** Private like the email (UserService.visibleEmailVerified). */
+  readonly emailVerified: boolean;
   readonly bio: string | null;
   readonly image: string | null;
   readonly role: Role;
@@ -21,6 +23,8 @@ export interface UserDocLike {
   _id: { toHexString(): string };
   username: string;
   email: string;
+  /** Absent on users stored before verification existed. */
+  emailVerified?: boolean | null;
   bio?: string | null;
   image?: string | null;
   role: Role;
@@ -33,6 +37,7 @@ export const USER_RECORD_FIELDS = {
   _id: 1,
   username: 1,
   email: 1,
+  emailVerified: 1,
   bio: 1,
   image: 1,
   role: 1,
@@ -45,6 +50,7 @@ export function toUserRecord(doc: UserDocLike): UserRecord {
     id: doc._id.toHexString(),
     username: doc.username,
     email: doc.email,
+    emailVerified: doc.emailVerified ?? false,
     bio: doc.bio ?? null,
     image: doc.image ?? null,
     role: doc.role,

@@ -11,6 +11,7 @@ const USER_PROJECTION = {
   'user._id': 1,
   'user.username': 1,
   'user.email': 1,
+  'user.emailVerified': 1,
   'user.bio': 1,
   'user.image': 1,
   'user.role': 1,
@@ -29,13 +30,17 @@ export class SessionStore {
     return { expiresAt: trusted({ $gt: now }) };
   }
 
-  async start(userId: string, refreshHash: string, expiresAt: Date): Promise<string> {
-    const doc = await this.models.Session.create({
-      userId: new Types.ObjectId(userId),
-      refreshHash,
-      expiresAt,
-    });
-    return doc._id.toHexString();
+  async start(
+    userId: string,
+    refreshHash: string,
+    expiresAt: Date,
+    session?: ClientSession,
+  ): Promise<string> {
+    const [doc] = await this.models.Session.create(
+      [{ userId: new Types.ObjectId(userId), refreshHash, expiresAt }],
+      session ? { session } : {},
+    );
+    return doc!._id.toHexString();
   }
 
   /**

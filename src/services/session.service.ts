@@ -1,7 +1,9 @@
+import type { ClientSession } from 'mongoose';
 import { hashRefreshToken, newRefreshToken } from '../auth/tokens';
 import { requireActor, sessionIdOf, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
+import { auditTarget, type AuditLog } from './audit-log';
 import { toUserRecord, type SessionTokens, type UserRecord } from './records';
 import { identityKey, normalize } from './text';
 import { addressKey, AttemptThrottle } from './throttle';
@@ -10,6 +12,8 @@ import type { UserService } from './user.service';
 export interface RequestInfo {
   /** The caller's address as the edge decided it (socket, or a trusted proxy's header). */
   readonly clientAddress: string;
+  /** The request's id, as its log line and `x-request-id` show it; absent for work outside a request. */
+  readonly requestId?: string | undefined;
 }
 
 const WRONG_CREDENTIALS = UserInputErrors.single(null, 'Email or password is invalid.');
@@ -25,11 +29,12 @@ export class SessionService {
   constructor(
     private readonly deps: Pick<
       AppDeps,
-      'config' | 'logger' | 'models' | 'passwords' | 'tokens' | 'sessions'
+      'config' | 'logger' | 'db' | 'models' | 'passwords' | 'tokens' | 'sessions'
     >,
     private readonly viewer: Viewer,
     private readonly users: UserService,
     private readonly request: RequestInfo,
+    private readonly audit: AuditLog,
   ) {
     this.signInThrottle = new AttemptThrottle(
       deps,
@@ -60,12 +65,18 @@ export class SessionService {
     const ok = doc
       ? await this.deps.passwords.verify(input.password, doc.passwordHash)
       : await this.deps.passwords.verifyAgainstNothing(input.password);
-    if (!doc || !ok) throw WRONG_CREDENTIALS;
+    if (!doc || !ok) {
+      // Nothing else is written, so the event is written on its own and its failure fails the request. An
+      // unknown email names no target: what was typed there is sometimes a password.
+      const target = doc ? auditTarget.user(doc._id.toHexString()) : null;
+      await this.audit.record({ action: 'SIGN_IN_FAILED', actorId: null, target });
+      throw WRONG_CREDENTIALS;
+    }
 
     await this.signInThrottle.refund(keys);
     const user = toUserRecord(doc);
     this.users.prime(user);
-    return this.start(user);
+    return this.start(user, 'SIGN_IN');
   }
 
   /** Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked. */
@@ -98,14 +109,22 @@ export class SessionService {
     return sessionId === null ? 0 : this.deps.sessions.end({ sessionId });
   }
 
-  private async start(user: UserRecord): Promise<SessionTokens> {
+  /** Starts a session; with an audit action, the session and its event commit together. */
+  private async start(user: UserRecord, audited?: 'SIGN_IN'): Promise<SessionTokens> {
     const refreshToken = newRefreshToken();
     const now = new Date();
-    const sessionId = await this.deps.sessions.start(
-      user.id,
-      hashRefreshToken(refreshToken),
-      this.refreshExpiry(now),
-    );
+    const open = (session?: ClientSession) =>
+      this.deps.sessions.start(user.id, hashRefreshToken(refreshToken), this.refreshExpiry(now), session);
+    const sessionId = audited
+      ? await this.deps.db.transaction(async (session) => {
+          const id = await open(session);
+          await this.audit.record(
+            { action: audited, actorId: user.id, target: auditTarget.user(user.id) },
+            session,
+          );
+          return id;
+        })
+      : await open();
     return this.issue(user, sessionId, refreshToken, now);
   }
 

@@ -1,10 +1,12 @@
 import type DataLoader from 'dataloader';
-import type { ClientSession } from 'mongoose';
+import { Types, type ClientSession } from 'mongoose';
 import { actorOf, hasRole, requireActor, sessionIdOf, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { byIdLoader, byUniqueKeyLoader } from '../loaders';
 import type { UserDoc } from '../models/user.model';
+import { AccountTokenStore } from './account-tokens';
+import { auditTarget, type AuditLog } from './audit-log';
 import { duplicateKeyField } from './mongo-errors';
 import { toUserRecord, USER_RECORD_FIELDS, type UserRecord } from './records';
 import { identityKey, isObjectIdHex, normalize } from './text';
@@ -36,12 +38,15 @@ export class UserService {
   private readonly byUsernameKey: DataLoader<string, UserRecord | null>;
   /** Users this request acts for: the viewer, and a user who signs in or up during the request. */
   private readonly selves = new Set<string>();
+  private readonly accountTokens: AccountTokenStore;
 
   constructor(
     private readonly deps: Pick<AppDeps, 'db' | 'models' | 'passwords' | 'sessions'>,
     private readonly viewer: Viewer,
+    private readonly audit: AuditLog,
   ) {
     const { User } = deps.models;
+    this.accountTokens = new AccountTokenStore(deps.models);
     const actor = actorOf(viewer);
     if (actor) this.selves.add(actor.id);
     this.byId = byIdLoader(User, toUserRecord, 'users.byId', USER_RECORD_FIELDS);
@@ -75,9 +80,70 @@ export class UserService {
     this.selves.add(userId);
   }
 
-  /** An email is shown to its owner and to admins only. */
+  /** An email, and whether it is verified, are shown to its owner and to admins only. */
+  private seesPrivateFields(user: UserRecord): boolean {
+    return this.selves.has(user.id) || hasRole(this.viewer, 'admin');
+  }
+
   visibleEmail(user: UserRecord): string | null {
-    return this.selves.has(user.id) || hasRole(this.viewer, 'admin') ? user.email : null;
+    return this.seesPrivateFields(user) ? user.email : null;
+  }
+
+  visibleEmailVerified(user: UserRecord): boolean | null {
+    return this.seesPrivateFields(user) ? user.emailVerified : null;
+  }
+
+  /** The user whose email has this key (`identityKey` of the address), if any. */
+  async getByEmailKey(emailKey: string): Promise<UserRecord | null> {
+    const doc = await this.deps.models.User.findOne({ emailKey }, USER_RECORD_FIELDS)
+      .comment('users.byEmail')
+      .lean();
+    if (!doc) return null;
+    const user = toUserRecord(doc);
+    this.prime(user);
+    return user;
+  }
+
+  /**
+   * Inside a reset's transaction: sets the password hash (made by `passwords.hash` from a password that
+   * passed `checkPassword`), if the account still has the email the reset link was sent to.
+   */
+  async setPasswordHash(
+    userId: string,
+    emailKey: string,
+    passwordHash: string,
+    session: ClientSession,
+  ): Promise<UserRecord | null> {
+    return this.writeOne(userId, emailKey, { passwordHash }, 'users.resetPassword', session);
+  }
+
+  /** Inside a verification's transaction: marks the email verified, if it is still the one the link went to. */
+  async markEmailVerified(
+    userId: string,
+    emailKey: string,
+    session: ClientSession,
+  ): Promise<UserRecord | null> {
+    return this.writeOne(userId, emailKey, { emailVerified: true }, 'users.verifyEmail', session);
+  }
+
+  private async writeOne(
+    userId: string,
+    emailKey: string,
+    set: { passwordHash: string } | { emailVerified: true },
+    tag: string,
+    session: ClientSession,
+  ): Promise<UserRecord | null> {
+    const doc = await this.deps.models.User.findOneAndUpdate(
+      { _id: new Types.ObjectId(userId), emailKey },
+      { $set: set },
+      { returnDocument: 'after', session, projection: USER_RECORD_FIELDS },
+    )
+      .comment(tag)
+      .lean();
+    if (!doc) return null;
+    const user = toUserRecord(doc);
+    this.prime(user);
+    return user;
   }
 
   /** Creates an account; uniqueness is the unique indexes' job, so a race yields one user and one error. */
@@ -113,6 +179,9 @@ export class UserService {
     const { email, emailKey } = checkEmail(input.email, errors);
     // Built field by field: nothing from the input object reaches the update unchecked.
     const set: Record<string, unknown> = { username, usernameKey, email, emailKey };
+    // A new address is not verified, whatever the old one was (the viewer's record was read with the session).
+    const current = await this.getById(actor.id);
+    if (current && identityKey(current.email) !== emailKey) set['emailVerified'] = false;
     if (input.bio != null) set['bio'] = checkBio(input.bio, errors);
     if (input.image != null) set['image'] = checkImageUrl(input.image, errors);
     const changesPassword = input.password != null && input.password !== '';
@@ -132,7 +201,14 @@ export class UserService {
             // one may hold a session made with it. The session that changed the password stays.
             await this.deps.db.transaction(async (session) => {
               const updated = await write(session);
-              if (updated) await this.deps.sessions.endOthers(actor.id, sessionIdOf(this.viewer), session);
+              if (!updated) return updated;
+              await this.deps.sessions.endOthers(actor.id, sessionIdOf(this.viewer), session);
+              // A reset link sent before the change would otherwise undo it.
+              await this.accountTokens.revoke(actor.id, 'password-reset', session);
+              await this.audit.record(
+                { action: 'PASSWORD_CHANGED', actorId: actor.id, target: auditTarget.user(actor.id) },
+                session,
+              );
               return updated;
             });
       if (!doc) throw new UnauthenticatedError();

@@ -73,6 +73,15 @@ describe('loadConfig', () => {
     TRUST_PROXY: ['true', '11', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/1'],
     HOST: [],
     DATA_DIR: [],
+    PUBLIC_APP_URL: ['localhost:3000', 'ftp://example.com', 'https://app.example.com/?x=1', 'https://a.b/#x'],
+    SMTP_URL: ['mail.example.com', 'http://mail.example.com', 'smtp://'],
+    MAIL_FROM: ['nobody', 'Name <nobody>', 'a@b.c\nBcc: x@y.z'],
+    PASSWORD_RESET_TTL_SECONDS: ['0', '86401', 'hour'],
+    EMAIL_VERIFICATION_TTL_SECONDS: ['60', 'x'],
+    ACCOUNT_MAIL_MAX_PER_EMAIL: ['0', 'x'],
+    ACCOUNT_MAIL_MAX_PER_ADDRESS: ['0'],
+    ACCOUNT_MAIL_WINDOW_SECONDS: ['59'],
+    AUDIT_RETENTION_DAYS: ['0', '3651'],
   };
 
   test('when every key is covered, then the table above names each of them', () => {
@@ -153,6 +162,17 @@ describe('loadConfig', () => {
       kind: 'addresses',
       addresses: ['10.0.0.0/8', '::1', '192.168.1.7'],
     });
+  });
+  test('when SMTP_URL is refused, then the message does not repeat it: it may carry a password', () => {
+    const error = errorOf({ SMTP_URL: 'http://mailer:hunter2-secret@mail.example.com' });
+    expect(error.key).toBe('SMTP_URL');
+    expect(error.message).not.toContain('hunter2-secret');
+  });
+
+  test('when PUBLIC_APP_URL ends with a slash, then links are built from it without one', () => {
+    expect(loadConfig({ PUBLIC_APP_URL: 'https://app.example.com/conduit/' }).publicAppUrl).toBe(
+      'https://app.example.com/conduit',
+    );
   });
 });
 

@@ -245,7 +245,26 @@ describe('writes that change several documents are one transaction, and their co
     expect(result.commands.wireTotal).toBe(result.commands.total);
   });
 
-  test('when the password changes, then the user and the end of the other sessions commit together', async () => {
+  test('when a user signs in, then the session and its audit event commit together', async () => {
+    const user = await signUp(app);
+    const result = await app.execute(
+      `mutation($input: SignInUserInput!) { signInUser(input: $input) { token errors { message } } }`,
+      { variables: { input: { email: user.email, password: user.password } } },
+    );
+    expect(result.data.signInUser.errors).toEqual([]);
+    expect(result.commands.byTag).toEqual({
+      // The throttle's counters for the account and the address, and the refund of a success.
+      'throttle.reserve': 2,
+      'users.byEmail': 1,
+      'throttle.refund': 1,
+      // The session, then the audit event (SIGN_IN).
+      insert: 2,
+      'transaction.commit': 1,
+    });
+    expect(result.commands.wireTotal).toBe(result.commands.total);
+  });
+
+  test('when the password changes, then the user, the end of the other sessions and of reset links, and its audit event commit together', async () => {
     const user = await signUp(app);
     const result = await app.execute(
       `mutation($input: UpdateUserInput!) { updateUser(input: $input) { user { id } errors { message } } }`,
@@ -261,6 +280,9 @@ describe('writes that change several documents are one transaction, and their co
       'auth.session': 1,
       'users.update': 1,
       'sessions.endOthers': 1,
+      // Reset links sent before the change, then the audit event (PASSWORD_CHANGED).
+      'accountTokens.revoke': 1,
+      insert: 1,
       'transaction.commit': 1,
     });
     expect(result.commands.wireTotal).toBe(result.commands.total);

@@ -1,4 +1,6 @@
-import { signUp } from '../support/fixtures';
+import { AccountTokenStore } from '../../src/services/account-tokens';
+import { comment, publish } from '../support/content';
+import { grantRole, newSession, SIGN_IN, signUp, UPDATE_USER } from '../support/fixtures';
 import {
   clearFailPoint,
   createTestApp,
@@ -168,6 +170,92 @@ test('when a query would outlive the deadline, then MongoDB gets the deadline as
   await app.gql(LOOKUP);
   client.off('commandStarted', listener);
   expect(seen).toEqual([800]);
+});
+
+describe('when the audit log cannot be written, the act it records fails and changes nothing', () => {
+  const failAuditWrites = () =>
+    failCommand({ namespace: app.namespace('audit_events'), failCommands: ['insert'], errorCode: 2 });
+
+  test('when a password change cannot be audited, then the password and the other sessions stay', async () => {
+    const user = await signUp(app);
+    const other = await newSession(app, user);
+    await failAuditWrites();
+    const res = await app.gql(UPDATE_USER, {
+      as: user,
+      variables: { input: { username: user.username, email: user.email, password: 'a new password here' } },
+    });
+    expectMasked(res.json);
+    await clearFailPoint();
+    expect(
+      await app.deps.models.AuditEvent.countDocuments({
+        action: 'PASSWORD_CHANGED',
+        target: `user:${user.id}`,
+      }),
+    ).toBe(0);
+    // The old password still signs in, and the session the change would have ended still works.
+    expect((await newSession(app, user)).token).toEqual(expect.any(String));
+    const viewer = await app.gql('{ viewer { user { id } } }', { as: other.token });
+    expect(viewer.json.data.viewer.user.id).toBe(user.id);
+  });
+
+  test('when a sign-in cannot be audited, then no session starts', async () => {
+    const user = await signUp(app);
+    const sessions = await app.deps.models.Session.countDocuments({ userId: user.id });
+    await failAuditWrites();
+    const res = await app.gql(SIGN_IN, {
+      variables: { input: { email: user.email, password: user.password } },
+    });
+    expectMasked(res.json);
+    await clearFailPoint();
+    expect(await app.deps.models.Session.countDocuments({ userId: user.id })).toBe(sessions);
+  });
+
+  test('when a failed sign-in cannot be audited, then the request fails instead of passing unrecorded', async () => {
+    const user = await signUp(app);
+    await failAuditWrites();
+    const res = await app.gql(SIGN_IN, {
+      variables: { input: { email: user.email, password: 'not the password' } },
+    });
+    expectMasked(res.json);
+    expect(res.json.data).toBeNull();
+  });
+
+  test('when a password reset cannot be audited, then the link, the password and the sessions stay', async () => {
+    const user = await signUp(app);
+    const grant = { userId: user.id, emailKey: user.email };
+    const token = await app.deps.db.transaction((session) =>
+      new AccountTokenStore(app.deps.models).issue(grant, 'password-reset', 3600, session),
+    );
+    const hash = (await app.deps.models.User.findById(user.id).lean())!.passwordHash;
+    await failAuditWrites();
+    const res = await app.gql(
+      'mutation($t: String!) { resetPassword(input: { token: $t, password: "a reset password" }) { errors { path } } }',
+      { variables: { t: token } },
+    );
+    expectMasked(res.json);
+    await clearFailPoint();
+    expect((await app.deps.models.User.findById(user.id).lean())!.passwordHash).toBe(hash);
+    const viewer = await app.gql('{ viewer { user { id } } }', { as: user });
+    expect(viewer.json.data.viewer.user.id).toBe(user.id);
+    expect(await app.deps.models.AccountToken.countDocuments({ userId: user.id })).toBe(1);
+  });
+
+  test("when a moderator's deletion cannot be audited, then the article and its comments stay", async () => {
+    const author = await signUp(app);
+    const moderator = await signUp(app);
+    await grantRole(app, moderator.id, 'moderator');
+    const article = await publish(app, author);
+    await comment(app, author, article.id);
+    await failAuditWrites();
+    const res = await app.gql('mutation($id: ID!) { deleteArticle(input: { id: $id }) { article { id } } }', {
+      as: moderator,
+      variables: { id: article.id },
+    });
+    expectMasked(res.json);
+    await clearFailPoint();
+    expect(await app.deps.models.Article.countDocuments({ _id: article.id })).toBe(1);
+    expect(await app.deps.models.Comment.countDocuments({ articleId: article.id })).toBe(1);
+  });
 });
 
 test('when MongoDB failed in every way above, then no promise rejection went unhandled', async () => {

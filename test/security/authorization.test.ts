@@ -1,5 +1,5 @@
 import { comment, publish } from '../support/content';
-import { grantRole, newSession, signUp, type SignedUp } from '../support/fixtures';
+import { grantRole, newSession, signUp, unique, type SignedUp } from '../support/fixtures';
 import { createTestApp, type HttpResult, type TestApp } from '../support/harness';
 import { expectRefused, firstCode } from './attack';
 
@@ -212,6 +212,41 @@ const MATRIX: Record<string, Case> = {
             ? { username: caller.username, email: caller.email, bio: 'edited' }
             : { username: 'anonymous-edit', email: 'anon@example.com' },
         },
+      }),
+  },
+  // Open to anyone: the answer is the same whether or not the email has an account.
+  requestPasswordReset: {
+    expected: { ...anyone(OK), anonymous: OK },
+    send: (_, caller) =>
+      app.gql(
+        'mutation($email: String!) { requestPasswordReset(input: { email: $email }) { errors { path } } }',
+        {
+          as: caller,
+          variables: { email: `${unique('nobody')}@example.com` },
+        },
+      ),
+  },
+  // The token decides, not the caller: a wrong one is a UserError for anyone.
+  resetPassword: {
+    expected: { ...anyone(OK), anonymous: OK },
+    send: (_, caller) =>
+      app.gql(
+        'mutation { resetPassword(input: { token: "wrong", password: "long enough" }) { errors { path } } }',
+        {
+          as: caller,
+        },
+      ),
+  },
+  requestEmailVerification: {
+    expected: anyone(OK),
+    send: (_, caller) =>
+      app.gql('mutation { requestEmailVerification(input: {}) { errors { path } } }', { as: caller }),
+  },
+  verifyEmail: {
+    expected: { ...anyone(OK), anonymous: OK },
+    send: (_, caller) =>
+      app.gql('mutation { verifyEmail(input: { token: "wrong" }) { user { id } errors { path } } }', {
+        as: caller,
       }),
   },
   // On a session of its own, so that the caller's other tests keep theirs.

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import mongoose from 'mongoose';
 import { createDeps, type AppDeps } from '../../src/deps';
@@ -115,8 +118,11 @@ const tokenOf = (as: Caller): string | undefined => (typeof as === 'object' ? as
  * counted for the request it belongs to.
  */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  // A data directory of the app's own: mail written to files (no SMTP_URL) lands there, not in the repository.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'atrium-test-data-'));
   const config = loadConfig({
     NODE_ENV: 'test',
+    DATA_DIR: dataDir,
     BCRYPT_ROUNDS: '4',
     TOKEN_SECRET: randomBytes(48).toString('base64'),
     MONGODB_URI: mongoUri(),
@@ -236,8 +242,11 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async close() {
       // Stops the HTTP server too when it listens (the drain plugin), after its requests finish.
       await server.stop();
+      await deps.background.idle();
+      deps.mailer.close();
       await db.connection.dropDatabase();
       await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   if (options.listen) await app.listen();
