@@ -3,8 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
+import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { buildEntryPoint, removeBuild } from '../support/build';
-import { failCommand, mongoUri, withOptions } from '../support/harness';
+import { failCommand, withOptions } from '../support/harness';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 
 /**
@@ -14,11 +15,21 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../supp
 
 let main: string;
 let preload: string;
+// A server of this file's own: its fault test sets the failCommand fail point, of which a server has one.
+let replSet: MongoMemoryReplSet;
+const mongoUri = () => replSet.getUri();
 beforeAll(async () => {
+  replSet = await MongoMemoryReplSet.create({
+    replSet: { count: 1, args: ['--setParameter', 'enableTestCommands=1'] },
+  });
   main = await buildEntryPoint();
   preload = path.join(path.dirname(main), 'observability', 'tracing-preload.js');
 }, 120_000);
-afterAll(() => removeBuild(main));
+afterAll(async () => {
+  await mongoose.disconnect();
+  removeBuild(main);
+  await replSet.stop();
+});
 
 const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
 
@@ -82,9 +93,6 @@ async function startService(env: Record<string, string>): Promise<Service> {
 
 beforeAll(async () => {
   await mongoose.connect(mongoUri());
-});
-afterAll(async () => {
-  await mongoose.disconnect();
 });
 
 /** A caller's W3C trace context: its trace id, its own span's id, and the header carrying both, sampled. */
@@ -204,6 +212,7 @@ describe.each([
     await failCommand(
       { namespace: `${service.dbName}.articles`, failCommands: ['aggregate'], errorCode: 2 },
       { times: 1 },
+      mongoUri(),
     );
     const response = await send(service, { traceparent: caller.traceparent });
     expect(response.body['errors']).toEqual([

@@ -280,13 +280,16 @@ export async function countDocuments(deps: AppDeps): Promise<Record<string, numb
 /**
  * Sets the failCommand fail point. Give it a `namespace` (an app's own database) so that other test files
  * running at the same time are not hit: under jest the driver's handshake carries empty client metadata, so
- * the fail point's `appName` filter cannot tell apps apart.
+ * the fail point's `appName` filter cannot tell apps apart. A server has one failCommand fail point, and
+ * setting it replaces another file's: on the shared server only test/http/faults.test.ts sets it; any other
+ * file gives the `uri` of a server of its own.
  */
 export async function failCommand(
   data: Record<string, unknown>,
   mode: 'alwaysOn' | 'off' | { times: number } = 'alwaysOn',
+  uri: string = mongoUri(),
 ): Promise<void> {
-  const client = new mongoose.mongo.MongoClient(mongoUri(), { appName: 'atrium-test-admin' });
+  const client = new mongoose.mongo.MongoClient(uri, { appName: 'atrium-test-admin' });
   try {
     await client.db('admin').command({ configureFailPoint: 'failCommand', mode, data });
   } finally {
@@ -294,8 +297,8 @@ export async function failCommand(
   }
 }
 
-export async function clearFailPoint(): Promise<void> {
-  const client = new mongoose.mongo.MongoClient(mongoUri(), { appName: 'atrium-test-admin' });
+export async function clearFailPoint(uri: string = mongoUri()): Promise<void> {
+  const client = new mongoose.mongo.MongoClient(uri, { appName: 'atrium-test-admin' });
   try {
     await client.db('admin').command({ configureFailPoint: 'failCommand', mode: 'off' });
   } finally {
