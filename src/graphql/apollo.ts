@@ -38,6 +38,7 @@ export function apolloOptions(rules: GraphQLRules): ApolloRuleOptions {
 function rulesPlugin(rules: GraphQLRules): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
+      contextValue.diagnostics.graphql = true;
       contextValue.diagnostics.operationName = request.operationName ?? null;
       let admission: Admission | undefined;
       let executed = false;
@@ -46,6 +47,7 @@ function rulesPlugin(rules: GraphQLRules): ApolloServerPlugin<Context> {
           contextValue.diagnostics.operationName = operationName ?? null;
           // Apollo resolves the operation before this hook; without one there is nothing to run.
           if (!operation) return;
+          contextValue.diagnostics.operationType = operation.operation;
           admission = await rules.admit(
             { schema, document, operation, variables: request.variables },
             contextValue,
