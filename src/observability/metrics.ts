@@ -43,16 +43,28 @@ const KNOWN_TAGS: ReadonlySet<string> = new Set<string>([
   'query',
 ]);
 
-/** Series one label value at a time, made on first use; the label values are bounded, so are the maps. */
-type Children<T> = Map<string, T>;
+/**
+ * A metric's series by label values, made on first use and then found without building a key: label values
+ * are bounded, so are the maps.
+ */
+class Series<T> {
+  private readonly byFirst = new Map<string | number, Map<string | number, T>>();
 
-function child<T>(children: Children<T>, key: string, make: () => T): T {
-  let found = children.get(key);
-  if (found === undefined) {
-    found = make();
-    children.set(key, found);
+  constructor(private readonly make: (first: string, second: string) => T) {}
+
+  get(first: string | number, second: string | number): T {
+    let inner = this.byFirst.get(first);
+    if (inner === undefined) {
+      inner = new Map();
+      this.byFirst.set(first, inner);
+    }
+    let found = inner.get(second);
+    if (found === undefined) {
+      found = this.make(String(first), String(second));
+      inner.set(second, found);
+    }
+    return found;
   }
-  return found;
 }
 
 interface Observer {
@@ -120,10 +132,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly httpChildren: Children<Observer> = new Map();
-  private readonly operationChildren: Children<Incrementer> = new Map();
-  private readonly mongoChildren: Children<Observer> = new Map();
-  private readonly batchChildren: Children<Observer> = new Map();
+  private readonly httpSeries = new Series<Observer>((route, status) =>
+    this.httpDuration.labels(route, status),
+  );
+  private readonly operationSeries = new Series<Incrementer>((type, outcome) =>
+    this.operations.labels(type, operationLabel(), outcome),
+  );
+  private readonly mongoSeries = new Series<Observer>((tag) => this.mongoDuration.labels(tag));
+  private readonly batchSeries = new Series<Observer>((tag) => this.batchSize.labels(tag));
   private readonly requestedCost = this.cost.labels('requested');
   private readonly actualCost = this.cost.labels('actual');
 
@@ -136,8 +152,7 @@ export class Metrics {
   }
 
   httpRequest(route: Route, status: number, seconds: number): void {
-    const key = `${route} ${status}`;
-    child(this.httpChildren, key, () => this.httpDuration.labels(route, String(status))).observe(seconds);
+    this.httpSeries.get(route, status).observe(seconds);
   }
 
   /**
@@ -147,21 +162,17 @@ export class Metrics {
   graphqlOperation(type: OperationType | undefined, errorCodes: readonly string[]): void {
     const first = errorCodes[0];
     const outcome = first === undefined ? 'ok' : OUTCOME_CODES.has(first) ? first : 'OTHER';
-    const typeLabel = type ?? 'unknown';
-    const operation = operationLabel();
-    child(this.operationChildren, `${typeLabel} ${operation} ${outcome}`, () =>
-      this.operations.labels(typeLabel, operation, outcome),
-    ).inc();
+    this.operationSeries.get(type ?? 'unknown', outcome).inc();
   }
 
   mongoCommand(tag: string, seconds: number): void {
     const label = KNOWN_TAGS.has(tag) ? tag : 'other';
-    child(this.mongoChildren, label, () => this.mongoDuration.labels(label)).observe(seconds);
+    this.mongoSeries.get(label, '').observe(seconds);
   }
 
   loaderBatch(tag: string, size: number): void {
     const label = KNOWN_TAGS.has(tag) ? tag : 'other';
-    child(this.batchChildren, label, () => this.batchSize.labels(label)).observe(size);
+    this.batchSeries.get(label, '').observe(size);
   }
 
   rateLimited(limit: RateLimit): void {
@@ -185,8 +196,8 @@ export class Metrics {
  * would add a series per name anyone cares to send: they are never a label.
  *
  * HOOK: when Atrium accepts trusted documents (operations registered ahead of deployment and sent by id),
- * return the registered name of the request's document here; the registry bounds the set. Until then every
- * operation is `adhoc`.
+ * return the registered name of the request's document here (passed in from RequestDiagnostics, and made a
+ * level of `operationSeries`); the registry bounds the set. Until then every operation is `adhoc`.
  */
 function operationLabel(): string {
   return 'adhoc';
