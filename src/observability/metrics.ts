@@ -146,9 +146,10 @@ export class Metrics {
   constructor() {
     // Process figures (CPU, memory, handles, GC) and event loop lag (nodejs_eventloop_lag_*).
     collectDefaultMetrics({ register: this.registry });
-    // Series that exist from the start, so that a rate over them starts at zero rather than at the first event.
-    this.refusals.labels('cost');
-    this.refusals.labels('sign_in');
+    // Refusals are rare: their series exist from the start, so that a rate over them starts at zero rather
+    // than at the first refusal.
+    this.refusals.labels('cost').inc(0);
+    this.refusals.labels('sign_in').inc(0);
   }
 
   httpRequest(route: Route, status: number, seconds: number): void {

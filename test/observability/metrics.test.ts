@@ -173,6 +173,9 @@ describe('GET /metrics on METRICS_PORT', () => {
     }
     expect(metrics.get('atrium_http_request_duration_seconds')?.type).toBe('histogram');
     expect(metrics.get('atrium_graphql_operations_total')?.type).toBe('counter');
+    // Refusals are rare: their series exist from the start, so that a rate over them starts at zero.
+    const limits = metrics.get('atrium_rate_limit_refusals_total')!.samples.map((s) => s.labels['limit']);
+    expect(limits.sort()).toEqual(['cost', 'sign_in']);
   });
 
   test('when the public port is asked for /metrics, then it is a JSON 404 and no figures', async () => {
