@@ -27,6 +27,11 @@ export interface Config {
   readonly isProduction: boolean;
   readonly host: string;
   readonly port: number;
+  /**
+   * The port of the Prometheus listener (`GET /metrics`), never the public one; absent: no metrics are kept
+   * and none are served. 0 picks a free port.
+   */
+  readonly metricsPort: number | undefined;
   /** Absent: an embedded MongoDB is started with its data under `dataDir`. */
   readonly mongodbUri: string | undefined;
   readonly dataDir: string;
@@ -174,6 +179,8 @@ export const SPEC = {
   NODE_ENV: setting(oneOf<NodeEnv>(['development', 'production', 'test']), 'development'),
   HOST: setting(text, '0.0.0.0'),
   PORT: setting(int(0, 65535), 4000),
+  // Unset: no metrics, in every environment; production turns them on only where this is set.
+  METRICS_PORT: setting(int(0, 65535)),
   // Unset: an embedded MongoDB.
   MONGODB_URI: setting((key: string, raw: string) => {
     if (!/^mongodb(\+srv)?:\/\//.test(raw))
@@ -288,6 +295,14 @@ export function loadConfig(env: Env): Config {
   }
   if (tokenSecret !== undefined) assertStrongSecret('TOKEN_SECRET', tokenSecret);
 
+  const port = value('PORT');
+  const metricsPort = read('METRICS_PORT');
+  // The metrics describe the service to its operators; on the public port anyone could read them. Port 0
+  // twice is two distinct free ports.
+  if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    throw new ConfigError('METRICS_PORT', `must not be the public PORT (${port})`);
+  }
+
   const corsOrigins = read('CORS_ORIGINS');
   const maxQueryCost = value('MAX_QUERY_COST');
   const rateLimitMaxPoints =
@@ -300,7 +315,8 @@ export function loadConfig(env: Env): Config {
     nodeEnv,
     isProduction,
     host: value('HOST'),
-    port: value('PORT'),
+    port,
+    metricsPort,
     mongodbUri,
     dataDir: path.resolve(value('DATA_DIR')),
     tokenSecret,

@@ -12,6 +12,10 @@ async function main(): Promise<void> {
   const deps = await createDeps(config, logger);
   const server = await createServer(deps);
   const port = await server.listen(config.port, config.host);
+  if (config.metricsPort !== undefined) {
+    const metricsPort = await server.listenMetrics(config.metricsPort, config.host);
+    logger.info({ metricsPort }, 'metrics at /metrics');
+  }
   const url = `http://localhost:${port}/graphql`;
   logger.info(
     {

@@ -13,14 +13,23 @@ import { apolloOptions } from './graphql/apollo';
 import { jitGateway } from './graphql/jit-gateway';
 import { createGraphQLRules } from './graphql/rules';
 import { createRequestHandler } from './http/handler';
+import { Metrics } from './observability/metrics';
+import { startMetricsServer, type MetricsServer } from './observability/metrics-server';
 import { createBucketStore } from './rate-limit';
 import { buildSchema } from './schema';
 
 export interface AtriumServer {
   readonly httpServer: http.Server;
   readonly apollo: ApolloServer<Context>;
+  /** This server's metrics; absent unless METRICS_PORT is set. */
+  readonly metrics: Metrics | undefined;
   /** Listens and resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
+  /**
+   * Serves `GET /metrics` on a listener of its own and resolves with its bound port; only with METRICS_PORT
+   * set. Closed by `stop`, after the last in-flight request has been counted.
+   */
+  listenMetrics(port: number, host?: string): Promise<number>;
   /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then stops Apollo. */
   stop(): Promise<void>;
 }
@@ -60,11 +69,15 @@ export async function createServer(
     ],
   });
   await apollo.start();
-  httpServer.on('request', createRequestHandler(deps, apollo));
+  // A registry of this server's own: several servers in one process (tests) keep separate figures.
+  const metrics = config.metricsPort === undefined ? undefined : new Metrics();
+  httpServer.on('request', createRequestHandler(deps, apollo, metrics));
+  let metricsServer: MetricsServer | undefined;
 
   return {
     httpServer,
     apollo,
+    metrics,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -75,8 +88,15 @@ export async function createServer(
         });
       });
     },
+    async listenMetrics(port, host) {
+      if (!metrics) throw new Error('metrics are off: METRICS_PORT is not set');
+      if (metricsServer) throw new Error('the metrics listener is already started');
+      metricsServer = await startMetricsServer(metrics, logger, port, host);
+      return metricsServer.port;
+    },
     async stop() {
       await apollo.stop();
+      await metricsServer?.close();
     },
   };
 }

@@ -105,6 +105,7 @@ function operationSpanPlugin(): ApolloServerPlugin<Context> {
 function rulesPlugin(rules: GraphQLRules): ApolloServerPlugin<Context> {
   return {
     async requestDidStart({ request, contextValue }) {
+      contextValue.diagnostics.graphql = true;
       contextValue.diagnostics.operationName = request.operationName ?? null;
       let admission: Admission | undefined;
       let executed = false;
@@ -113,6 +114,7 @@ function rulesPlugin(rules: GraphQLRules): ApolloServerPlugin<Context> {
           contextValue.diagnostics.operationName = operationName ?? null;
           // Apollo resolves the operation before this hook; without one there is nothing to run.
           if (!operation) return;
+          contextValue.diagnostics.operationType = operation.operation;
           admission = await rules.admit(
             { schema, document, operation, variables: request.variables },
             contextValue,

@@ -1,6 +1,7 @@
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { actorOf, type Viewer } from '../auth/viewer';
 import { QueryTooComplexError, RateLimitedError, type AppError } from '../errors';
+import { currentDiagnostics } from '../observability/diagnostics';
 import type { Logger } from '../observability/logger';
 import { secondsUntil, type BucketPolicy, type BucketStore } from '../rate-limit';
 import { addressKey } from '../services/throttle';
@@ -57,6 +58,8 @@ export type Budget = (operation: ResolvedOperation, caller: Caller) => Promise<A
  */
 export function createBudget({ maxCost, limiter, logger }: BudgetOptions): Budget {
   return async ({ schema, document, operation, variables }, { viewer, clientAddress }) => {
+    // The metrics of the server taking this request, if it keeps them.
+    const metrics = currentDiagnostics()?.metrics;
     const requested = operationCost(schema, document, operation, variables);
     let available: number | undefined;
     let charged = 0;
@@ -74,6 +77,7 @@ export function createBudget({ maxCost, limiter, logger }: BudgetOptions): Budge
       if (taken.allowed) {
         charged = requested;
       } else {
+        metrics?.rateLimited('cost');
         const retryAfter = secondsUntil(limiter.policy, taken.available, requested);
         refusal = new RateLimitedError(
           retryAfter,
@@ -87,6 +91,7 @@ export function createBudget({ maxCost, limiter, logger }: BudgetOptions): Budge
       settle(data, executed) {
         // A refused operation ran nothing; an executed one is charged for what came back, at most its estimate.
         const actual = executed ? resultCost(data, operation, requested) : 0;
+        metrics?.operationCost(requested, executed ? actual : undefined);
         if (limiter && charged > actual) {
           const refund = charged - actual;
           charged = actual;

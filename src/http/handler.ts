@@ -8,6 +8,7 @@ import type { AppDeps } from '../deps';
 import { httpStatusOf, shownCode, type ErrorCode } from '../errors';
 import { executeInOperationSpan } from '../graphql/apollo';
 import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnostics';
+import type { Metrics, Route } from '../observability/metrics';
 import { clientAddressResolver } from './client-address';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -18,9 +19,9 @@ const JSON_MEDIA_TYPE = /^application\/(?:json|graphql-response\+json)\s*(?:;|$)
 /**
  * The HTTP edge on plain `node:http`: routes, CORS, the JSON body (size-limited, compressed or not), then
  * Apollo's own request pipeline. Every response is JSON except Apollo's landing page, and every request
- * leaves one log line.
+ * leaves one log line and, with `metrics`, is counted once it is answered (whatever the log level).
  */
-export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context>) {
+export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context>, metrics?: Metrics) {
   const { config, logger } = deps;
   const corsMiddleware: Middleware = cors({
     // Development: any origin, echoing the requested headers. Production: the allow-list only.
@@ -136,22 +137,34 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
     const incomingId = req.headers['x-request-id'];
     const diagnostics = new RequestDiagnostics(
       typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID(),
+      metrics,
     );
     res.setHeader('x-request-id', diagnostics.requestId);
     setSecurityHeaders(res, config.isProduction);
-    if (logger.isLevelEnabled('info'))
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
+    const log = logger.isLevelEnabled('info');
+    if (log || metrics)
       res.on('finish', () => {
+        const durationMs = diagnostics.elapsedMs();
+        if (metrics) {
+          metrics.httpRequest(routeOf(pathname), res.statusCode, durationMs / 1000);
+          if (diagnostics.graphql)
+            metrics.graphqlOperation(diagnostics.operationType, diagnostics.errorCodes);
+        }
+        if (!log) return;
         const { mongoCommands, mongoMs } = diagnostics.snapshot();
         logger.info(
           {
             requestId: diagnostics.requestId,
             method: req.method,
-            path: req.url?.split('?')[0],
+            path: pathname,
             status: res.statusCode,
             operationName: diagnostics.operationName,
             outcome: outcome(res.statusCode, diagnostics.errorCodes),
             errorCodes: diagnostics.errorCodes.length > 0 ? diagnostics.errorCodes : undefined,
-            durationMs: Math.round(diagnostics.elapsedMs() * 1000) / 1000,
+            durationMs: Math.round(durationMs * 1000) / 1000,
             mongoCommands,
             mongoMs,
           },
@@ -160,9 +173,6 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       });
 
     runWithDiagnostics(diagnostics, async () => {
-      const target = req.url ?? '/';
-      const queryAt = target.indexOf('?');
-      const pathname = queryAt === -1 ? target : target.slice(0, queryAt);
       switch (pathname) {
         case '/graphql':
           return graphql(req, res, queryAt === -1 ? '' : target.slice(queryAt), diagnostics);
@@ -181,6 +191,18 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       else res.destroy();
     });
   };
+}
+
+/** The metrics' route label: the edge's own paths, and `other` for any path a client makes up. */
+function routeOf(pathname: string): Route {
+  switch (pathname) {
+    case '/graphql':
+    case '/health/live':
+    case '/health/ready':
+      return pathname;
+    default:
+      return 'other';
+  }
 }
 
 function outcome(status: number, codes: readonly string[]): string {

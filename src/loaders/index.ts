@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { trusted, Types, type Model } from 'mongoose';
+import { currentDiagnostics } from '../observability/diagnostics';
 
 /**
  * The batch contract, written once. Each loader sends one `$in` query per tick, indexes the results by key
@@ -12,13 +13,20 @@ type AnyModel = Model<any>; // eslint-disable-line @typescript-eslint/no-explici
 /**
  * Every loader of the service is made here. A batch is sent once the event loop turn ends (setImmediate),
  * not at the next tick: lists whose items settle a few promise steps apart (an empty page beside a full one)
- * still share one query.
+ * still share one query. `tag` names the loader in the batch-size metric (the tag of its query).
  */
 export function batchLoader<K, V, C = K>(
+  tag: string,
   batch: DataLoader.BatchLoadFn<K, V>,
   options: DataLoader.Options<K, V, C> = {},
 ): DataLoader<K, V, C> {
-  return new DataLoader(batch, { batchScheduleFn: (dispatch) => setImmediate(dispatch), ...options });
+  // The batch runs in the scope of the request that first asked (setImmediate carries it): that request's
+  // server counts the batch.
+  const measured: DataLoader.BatchLoadFn<K, V> = (keys) => {
+    currentDiagnostics()?.metrics?.loaderBatch(tag, keys.length);
+    return batch(keys);
+  };
+  return new DataLoader(measured, { batchScheduleFn: (dispatch) => setImmediate(dispatch), ...options });
 }
 
 /**
@@ -41,7 +49,7 @@ export function byIdLoader<TDoc extends { _id: { toHexString(): string } }, TRec
   tag: string,
   projection?: Projection,
 ): DataLoader<string, TRecord | null> {
-  return batchLoader(async (ids) => {
+  return batchLoader(tag, async (ids) => {
     const docs = (await model
       .find({ _id: trusted({ $in: ids }) }, projection)
       .batchSize(oneBatch(ids.length).batchSize)
@@ -65,7 +73,7 @@ export function byUniqueKeyLoader<TDoc, TRecord>(
   options: { projection?: Projection; onLoad?: (record: TRecord) => void } = {},
 ): DataLoader<string, TRecord | null> {
   const { projection, onLoad = () => undefined } = options;
-  return batchLoader(async (keys) => {
+  return batchLoader(tag, async (keys) => {
     const docs = (await model
       .find({ [field]: trusted({ $in: keys }) }, projection && { ...projection, [field]: 1 })
       .batchSize(oneBatch(keys.length).batchSize)
@@ -84,7 +92,7 @@ export function byUniqueKeyLoader<TDoc, TRecord>(
 
 /** Counts documents per value of `field` (an ObjectId reference) with one grouped aggregation. */
 export function countByLoader(model: AnyModel, field: string, tag: string): DataLoader<string, number> {
-  return batchLoader(async (ids) => {
+  return batchLoader(tag, async (ids) => {
     const rows = await model
       .aggregate<{ _id: { toHexString(): string }; n: number }>([
         { $match: { [field]: { $in: ids.map(toObjectId) } } },
@@ -107,7 +115,7 @@ export function pairExistsLoader(
   keyField: string,
   tag: string,
 ): DataLoader<string, boolean> {
-  return batchLoader(async (ids) => {
+  return batchLoader(tag, async (ids) => {
     const docs = (await model
       .find({ [fixedField]: fixedId, [keyField]: trusted({ $in: ids }) })
       .select({ [keyField]: 1 })

@@ -1,17 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Aggregate, Document, MongooseQueryMiddleware, Query, Schema } from 'mongoose';
+import type { Metrics, OperationType } from './metrics';
 
 /**
  * What one request cost MongoDB: the number of operations it sent, the time they took, and the count per
  * query tag (`.comment('articles.byId')`). Collected by a mongoose plugin and an AsyncLocalStorage scope
  * opened per request, so concurrent requests never mix their figures.
+ *
+ * `metrics` are those of the server that took the request (absent when metrics are off): code below the edge
+ * that has no access to the server (this plugin, loaders, services) records through the request it serves.
  */
 export class RequestDiagnostics {
-  constructor(readonly requestId: string = randomUUID()) {}
+  constructor(
+    readonly requestId: string = randomUUID(),
+    readonly metrics?: Metrics | undefined,
+  ) {}
   readonly startedAt = process.hrtime.bigint();
-  /** Filled in as the request runs, for the request log line. */
+  /** Filled in as the request runs, for the request log line and the metrics. */
   operationName: string | null = null;
+  /** Set once GraphQL's pipeline has the request, that is unless the edge refused it first. */
+  graphql = false;
+  /** The resolved operation's type; absent while none is (a document that failed to parse or validate). */
+  operationType: OperationType | undefined = undefined;
   errorCodes: string[] = [];
   commands = 0;
   commandMs = 0;
@@ -61,7 +72,8 @@ export const QUERY_OPERATIONS: MongooseQueryMiddleware[] = [
 const RUNNING = Symbol('diagnostics.running');
 
 interface Running {
-  [RUNNING]?: { readonly diagnostics: RequestDiagnostics; readonly started: bigint } | undefined;
+  [RUNNING]?:
+    { readonly diagnostics: RequestDiagnostics; readonly tag: string; readonly started: bigint } | undefined;
 }
 
 function begin(operation: Running, tag: unknown, fallback: string): void {
@@ -70,14 +82,16 @@ function begin(operation: Running, tag: unknown, fallback: string): void {
   const name = typeof tag === 'string' ? tag : fallback;
   diagnostics.commands += 1;
   diagnostics.byTag.set(name, (diagnostics.byTag.get(name) ?? 0) + 1);
-  operation[RUNNING] = { diagnostics, started: process.hrtime.bigint() };
+  operation[RUNNING] = { diagnostics, tag: name, started: process.hrtime.bigint() };
 }
 
 function end(operation: Running): void {
   const running = operation[RUNNING];
   if (!running) return;
   operation[RUNNING] = undefined;
-  running.diagnostics.commandMs += Number(process.hrtime.bigint() - running.started) / 1e6;
+  const ms = Number(process.hrtime.bigint() - running.started) / 1e6;
+  running.diagnostics.commandMs += ms;
+  running.diagnostics.metrics?.mongoCommand(running.tag, ms / 1000);
 }
 
 /**

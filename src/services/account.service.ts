@@ -37,11 +37,13 @@ export class AccountService {
     const { config } = deps;
     this.perTarget = new AttemptThrottle(
       deps,
+      'account_mail',
       config.accountMailMaxPerEmail,
       config.accountMailWindowSeconds,
     );
     this.perAddress = new AttemptThrottle(
       deps,
+      'account_mail',
       config.accountMailMaxPerAddress,
       config.accountMailWindowSeconds,
     );

@@ -72,7 +72,7 @@ export class ArticleService {
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
     this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
     const actor = actorOf(viewer);
-    this.favoritedByViewer = batchLoader(async (articleIds) => {
+    this.favoritedByViewer = batchLoader('favorites.byViewer', async (articleIds) => {
       if (!actor) return articleIds.map(() => false);
       const rows = await Favorite.find(
         { userId: new Types.ObjectId(actor.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
@@ -84,7 +84,7 @@ export class ArticleService {
       const favorited = new Set(rows.map((row) => row.articleId.toHexString()));
       return articleIds.map((id) => favorited.has(id));
     });
-    this.favoriteIdsByUser = batchLoader(async (userIds) => {
+    this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (userIds) => {
       const rows = await Favorite.aggregate<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>([
         { $match: { userId: { $in: userIds.map(toObjectId) } } },
         { $group: { _id: '$userId', ids: { $push: '$articleId' } } },

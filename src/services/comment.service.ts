@@ -36,7 +36,7 @@ export class CommentService {
   ) {
     const { Comment } = deps.models;
     this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
-    this.byArticle = batchLoader(async (articleIds) => {
+    this.byArticle = batchLoader('comments.byArticle', async (articleIds) => {
       // Comment pages always show their authors: they come with the comments, in the same round trip.
       const docs = await Comment.aggregate<CommentDoc & { author: UserDocLike[] }>([
         { $match: { articleId: { $in: articleIds.map(toObjectId) } } },

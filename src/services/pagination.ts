@@ -114,6 +114,7 @@ export interface PageQuery {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function pageLoader<TDoc>(model: Model<any>, tag: string): DataLoader<PageQuery, TDoc[]> {
   return batchLoader(
+    tag,
     async (queries) => {
       const branch = (query: PageQuery, index: number) => [
         { $match: query.filter },

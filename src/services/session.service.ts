@@ -38,6 +38,7 @@ export class SessionService {
   ) {
     this.signInThrottle = new AttemptThrottle(
       deps,
+      'sign_in',
       deps.config.signInMaxFailures,
       deps.config.signInWindowSeconds,
     );

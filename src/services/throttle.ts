@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { trusted } from 'mongoose';
 import type { AppDeps } from '../deps';
 import { RateLimitedError } from '../errors';
+import { currentDiagnostics } from '../observability/diagnostics';
+import type { RateLimit } from '../observability/metrics';
 
 /**
  * Counts attempts per key in fixed windows stored in MongoDB, so that a limit holds across instances. An
@@ -11,6 +13,8 @@ import { RateLimitedError } from '../errors';
 export class AttemptThrottle {
   constructor(
     private readonly deps: Pick<AppDeps, 'models'>,
+    /** Which limit this is, for the refusals metric. */
+    private readonly limit: RateLimit,
     private readonly max: number,
     private readonly windowSeconds: number,
   ) {}
@@ -44,7 +48,10 @@ export class AttemptThrottle {
         retryAfter = Math.max(retryAfter, Math.ceil((counter.expiresAt.getTime() - now.getTime()) / 1000));
       }
     }
-    if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+    if (retryAfter > 0) {
+      currentDiagnostics()?.metrics?.rateLimited(this.limit);
+      throw new RateLimitedError(retryAfter);
+    }
   }
 
   /** Gives back an attempt that succeeded. */

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
   const bad: Record<string, string[]> = {
     NODE_ENV: ['prod', 'PRODUCTION'],
     PORT: ['-1', '65536', 'http', '80.5'],
+    METRICS_PORT: ['-1', '65536', 'metrics', '4000'],
     MONGODB_URI: ['localhost:27017', 'http://db'],
     TOKEN_SECRET: ['short', 'a'.repeat(64), 'change-me-change-me-change-me-change-me-0123456789'],
     ACCESS_TOKEN_TTL_SECONDS: ['0', '10', 'never', `${25 * 3600}`],
@@ -149,6 +150,27 @@ describe('loadConfig', () => {
       TOKEN_SECRET: strongSecret(),
     });
     expect(config).toMatchObject({ isProduction: true, introspection: false, corsOrigins: [] });
+  });
+
+  test('when METRICS_PORT is the public PORT, then loading fails naming METRICS_PORT', () => {
+    expect(errorOf({ PORT: '8080', METRICS_PORT: '8080' }).key).toBe('METRICS_PORT');
+    expect(errorOf({ METRICS_PORT: '4000' }).message).toContain('PORT (4000)');
+    expect(loadConfig({ PORT: '8080', METRICS_PORT: '9464' })).toMatchObject({
+      port: 8080,
+      metricsPort: 9464,
+    });
+    // Both ephemeral: the system gives them different ports.
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort).toBe(0);
+  });
+
+  test('when METRICS_PORT is unset, then metrics are off, in production too', () => {
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://db:27017/atrium',
+      TOKEN_SECRET: strongSecret(),
+    });
+    expect(production.metricsPort).toBeUndefined();
   });
 
   test('when MAX_QUERY_COST exceeds RATE_LIMIT_MAX_POINTS, then loading fails naming MAX_QUERY_COST', () => {

@@ -87,6 +87,8 @@ export interface TestApp {
   listen(): Promise<string>;
   /** The base URL; only after `listen`. */
   readonly url: string;
+  /** The metrics listener's base URL, started by `listen` when METRICS_PORT is set (0: a free port). */
+  readonly metricsUrl: string;
   /** POSTs a GraphQL request as JSON to the listening server. */
   gql(query: string, options?: GqlOptions): Promise<HttpResult>;
   request(path: string, init?: RequestInit): Promise<HttpResult>;
@@ -163,6 +165,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const deps = await createDeps(config, logger, db);
   const server = await createServer(deps);
   let url: string | undefined;
+  let metricsUrl: string | undefined;
   const listeningUrl = (): string => {
     if (!url) throw new Error('the HTTP server is not listening: call listen() or pass { listen: true }');
     return url;
@@ -215,11 +218,19 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       if (!url) {
         const port = await server.listen(0, '127.0.0.1');
         url = `http://127.0.0.1:${port}`;
+        // As main.ts does: the metrics listener only when METRICS_PORT is set.
+        if (config.metricsPort !== undefined) {
+          metricsUrl = `http://127.0.0.1:${await server.listenMetrics(config.metricsPort, '127.0.0.1')}`;
+        }
       }
       return url;
     },
     get url() {
       return listeningUrl();
+    },
+    get metricsUrl() {
+      if (!metricsUrl) throw new Error('no metrics listener: set METRICS_PORT and call listen()');
+      return metricsUrl;
     },
     gql(query, options = {}) {
       const token = tokenOf(options.as);
@@ -240,7 +251,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     request,
     namespace: (collection) => `${db.connection.name}.${collection}`,
     async close() {
-      // Stops the HTTP server too when it listens (the drain plugin), after its requests finish.
+      // Stops the HTTP server too when it listens (the drain plugin), after its requests finish; then the
+      // metrics listener.
       await server.stop();
       await deps.background.idle();
       deps.mailer.close();
