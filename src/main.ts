@@ -2,6 +2,7 @@ import { createDeps } from './deps';
 import { configFrom, describeFailure } from './cli/command';
 import { createLogger, type Logger } from './observability/logger';
 import { createServer } from './server';
+import { stopOnSignals } from './shutdown';
 
 /** Process entry: loadConfig → connect → createServer → listen → graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -13,23 +14,15 @@ async function main(): Promise<void> {
   const port = await server.listen(config.port, config.host);
   logger.info({ port, env: config.nodeEnv, url: `http://localhost:${port}/graphql` }, 'Atrium is ready');
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    try {
-      await server.stop();
-      await deps.db.close();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  stopOnSignals(process, {
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    steps: [
+      { name: 'requests', run: () => server.stop() },
+      { name: 'database', run: () => deps.db.close() },
+    ],
+    exit: (code) => process.exit(code),
+  });
 }
 
 /** Set once the configuration is read; before that, stderr is all there is. */
