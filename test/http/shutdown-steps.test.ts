@@ -174,7 +174,7 @@ describe('with the real server and a MongoDB that goes away', () => {
   const SHUTDOWN_TIMEOUT_MS = 2_000;
   // Server selection waits as long as a request may run (min(5 s, REQUEST_TIMEOUT_MS)): longer than the
   // whole shutdown, so that a step waiting for a server cannot end within the bound by luck.
-  const REQUEST_TIMEOUT_MS = 3_000;
+  const REQUEST_TIMEOUT_MS = 5_000;
 
   let mongod: MongoMemoryReplSet;
   let db: Database;
