@@ -48,6 +48,7 @@ export interface Config {
   readonly graphqlJit: boolean;
   readonly signInMaxFailures: number;
   readonly signInWindowSeconds: number;
+  /** The whole shutdown ends within this: in-flight requests, then closing MongoDB. */
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
   /** A request still running after this long is answered with an error; MongoDB commands get it as maxTimeMS. */

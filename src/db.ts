@@ -24,6 +24,12 @@ export interface Database {
    * anything outside the database before it returns.
    */
   transaction<T>(work: (session: ClientSession) => Promise<T>): Promise<T>;
+  /**
+   * Closes the connection (and stops the embedded MongoDB). The driver first aborts the transactions still
+   * open, kills open cursors and ends the server sessions, each a round trip that waits up to
+   * serverSelectionTimeoutMS for a server when MongoDB is gone; the caller bounds the wait. Once only: a
+   * second call returns the first call's promise.
+   */
   close(): Promise<void>;
 }
 
@@ -87,10 +93,13 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
       location,
       ping: () => database.ping(),
       transaction: (work) => database.transaction(work),
-      async close() {
-        await database.close();
-        await embedded?.stop();
-      },
+      close: once(async () => {
+        try {
+          await database.close();
+        } finally {
+          await embedded?.stop();
+        }
+      }),
     };
   } catch (error) {
     await embedded?.stop();
@@ -133,10 +142,18 @@ export async function openDatabase(
       }
     },
     transaction: (work) => runTransaction(connection, work),
-    async close() {
-      await connection.close();
-    },
+    close: once(() => connection.close()),
   };
+}
+
+/**
+ * `close` runs once; a second call gets the first one's promise. Calling mongoose's `close` again while the
+ * first is still disconnecting waits for a 'close' event that it emits only when the first call succeeds,
+ * so a second call after a failed first one would never return.
+ */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= close());
 }
 
 /**

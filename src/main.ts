@@ -3,6 +3,7 @@ import { configFrom, describeFailure } from './cli/command';
 import { createLogger, type Logger } from './observability/logger';
 import { flushTraces } from './observability/tracing';
 import { createServer } from './server';
+import { stopOnSignals } from './shutdown';
 
 /** Process entry: loadConfig → connect → createServer → listen → graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -28,27 +29,25 @@ async function main(): Promise<void> {
     'Atrium is ready',
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
-    try {
-      await server.stop();
+  stopOnSignals(process, {
+    logger,
+    timeoutMs: config.shutdownTimeoutMs,
+    steps: [
+      { name: 'requests', run: () => server.stop() },
       // Mail that requests started goes out before the database closes.
-      await deps.background.idle();
-      deps.mailer.close();
-      await deps.db.close();
-      await flushTraces();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+      { name: 'background work', run: () => deps.background.idle() },
+      {
+        name: 'database',
+        run: async () => {
+          deps.mailer.close();
+          await deps.db.close();
+        },
+      },
+      // Spans still waiting for their batch are exported before the process exits.
+      { name: 'traces', run: () => flushTraces() },
+    ],
+    exit: (code) => process.exit(code),
+  });
 }
 
 /** Set once the configuration is read; before that, stderr is all there is. */

@@ -16,6 +16,7 @@ import { createRequestHandler } from './http/handler';
 import { Metrics } from './observability/metrics';
 import { startMetricsServer, type MetricsServer } from './observability/metrics-server';
 import { createBucketStore } from './rate-limit';
+import { requestGracePeriodMs } from './shutdown';
 import { buildSchema } from './schema';
 
 export interface AtriumServer {
@@ -30,7 +31,11 @@ export interface AtriumServer {
    * set. Closed by `stop`, after the last in-flight request has been counted.
    */
   listenMetrics(port: number, host?: string): Promise<number>;
-  /** Stops accepting, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then stops Apollo. */
+  /**
+   * Stops accepting connections and closes idle ones, lets in-flight requests finish (for at most
+   * `requestGracePeriodMs(SHUTDOWN_TIMEOUT_MS)`, then their connections are closed), then stops Apollo. The
+   * resolvers of a request cut off that way, or already answered by its deadline, may still be running.
+   */
   stop(): Promise<void>;
 }
 
@@ -59,7 +64,12 @@ export async function createServer(
     logger,
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      // Requests still running after the grace period have their connections closed; the rest of
+      // SHUTDOWN_TIMEOUT_MS is kept for closing MongoDB.
+      ApolloServerPluginDrainHttpServer({
+        httpServer,
+        stopGracePeriodMillis: requestGracePeriodMs(config.shutdownTimeoutMs),
+      }),
       // No cache hints are used; the hook it installs on every field costs time on lists.
       ApolloServerPluginCacheControlDisabled(),
       config.isProduction

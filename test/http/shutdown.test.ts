@@ -1,7 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import net from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
+import mongoose from 'mongoose';
 import { buildEntryPoint, removeBuild } from '../support/build';
 import { mongoUri, withOptions } from '../support/harness';
+
+/**
+ * The process as `npm start` runs it, stopped by signals. Tests that stop MongoDB, or hold its replies
+ * with a fail point, start a MongoDB of their own: they decide when it goes away.
+ */
 
 let main: string;
 beforeAll(async () => {
@@ -9,31 +18,20 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => removeBuild(main));
 
-/** The child's log lines as they come, parsed, and the port it says it listens on. */
-function watchLog(child: ChildProcess): { lines: Record<string, unknown>[]; port: Promise<number> } {
-  const lines: Record<string, unknown>[] = [];
-  const port = new Promise<number>((resolve, reject) => {
-    let pending = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const complete = pending.split('\n');
-      pending = complete.pop()!;
-      for (const text of complete) {
-        if (!text) continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        lines.push(line);
-        if (typeof line['port'] === 'number') resolve(line['port']);
-      }
-    });
-    child.on('exit', (code) =>
-      reject(new Error(`exited with ${code} before listening: ${JSON.stringify(lines)}`)),
-    );
-  });
-  return { lines, port };
+type LogLine = Record<string, unknown>;
+
+interface Atrium {
+  readonly child: ChildProcess;
+  /** The child's log lines as they come, parsed. */
+  readonly lines: LogLine[];
+  readonly url: string;
+  /** Resolves with the exit code once the child's output has all been read. */
+  readonly exited: Promise<number | null>;
+  /** Resolves once a log line has this message. */
+  logged(msg: string): Promise<LogLine>;
 }
 
-test('when SIGTERM arrives during a request, then the request completes and the process exits 0', async () => {
-  const dbName = `atrium_shutdown_${randomUUID().replaceAll('-', '')}`;
+async function startAtrium(env: Record<string, string>): Promise<Atrium> {
   const child = spawn(process.execPath, [main], {
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -41,44 +39,274 @@ test('when SIGTERM arrives during a request, then the request completes and the 
       LOG_LEVEL: 'info',
       PORT: '0',
       HOST: '127.0.0.1',
-      MONGODB_URI: withOptions(mongoUri(), {}, dbName),
       TOKEN_SECRET: randomBytes(48).toString('base64'),
-      SHUTDOWN_TIMEOUT_MS: '10000',
-      // A slow password hash makes a sign-up take about a second: long enough to be in flight.
-      BCRYPT_ROUNDS: '13',
+      BCRYPT_ROUNDS: '4',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const lines: LogLine[] = [];
+  const waiting: { msg: string; resolve: (line: LogLine) => void }[] = [];
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const complete = pending.split('\n');
+    pending = complete.pop()!;
+    for (const text of complete) {
+      if (!text) continue;
+      const line = JSON.parse(text) as LogLine;
+      lines.push(line);
+      for (const waiter of waiting) if (waiter.msg === line['msg']) waiter.resolve(line);
+    }
+  });
   // 'close' comes after the child's output has all been read, 'exit' may come before.
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const log = watchLog(child);
-  const port = await log.port;
-
-  const name = `u${randomBytes(5).toString('hex')}`;
-  const inFlight = fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      query: 'mutation($input: CreateUserInput!) { createUser(input: $input) { user { username } } }',
-      variables: {
-        input: { username: name, email: `${name}@example.com`, password: 'correct horse battery' },
-      },
+  const logged = (msg: string) =>
+    new Promise<LogLine>((resolve) => {
+      const line = lines.find((l) => l['msg'] === msg);
+      if (line) resolve(line);
+      else waiting.push({ msg, resolve });
+    });
+  const ready = await Promise.race([
+    logged('Atrium is ready'),
+    exited.then((code) => {
+      throw new Error(`exited with ${code} before listening: ${JSON.stringify(lines)}`);
     }),
+  ]);
+  return { child, lines, url: `http://127.0.0.1:${String(ready['port'])}`, exited, logged };
+}
+
+/** A one-member replica set of the test's own, with fail points enabled. */
+async function startMongo(): Promise<MongoMemoryReplSet> {
+  return MongoMemoryReplSet.create({
+    replSet: { count: 1, args: ['--setParameter', 'enableTestCommands=1'] },
   });
+}
+
+async function holdReplies(mongod: MongoMemoryReplSet, data: Record<string, unknown>): Promise<void> {
+  const admin = new mongoose.mongo.MongoClient(mongod.getUri());
+  try {
+    await admin.db('admin').command({ configureFailPoint: 'failCommand', mode: 'alwaysOn', data });
+  } finally {
+    await admin.close();
+  }
+}
+
+const databaseOf = (mongod: MongoMemoryReplSet) =>
+  withOptions(mongod.getUri(), {}, `atrium_shutdown_${randomUUID().replaceAll('-', '')}`);
+
+const gql = (url: string, query: string, variables: Record<string, unknown> = {}, token?: string) =>
+  fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Token ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+
+const SIGN_UP =
+  'mutation($input: CreateUserInput!) { createUser(input: $input) { token user { username } } }';
+const SIGN_IN =
+  'mutation($input: SignInUserInput!) { signInUser(input: $input) { token errors { message } } }';
+const PUBLISH =
+  'mutation($input: CreateArticleInput!) { createArticle(input: $input) { article { id } errors { message } } }';
+const ADD_COMMENT =
+  'mutation($input: AddCommentInput!) { addComment(input: $input) { comment { id } errors { message } } }';
+
+const newUser = () => {
+  const name = `u${randomBytes(5).toString('hex')}`;
+  return { username: name, email: `${name}@example.com`, password: 'correct horse battery' };
+};
+
+/** A user with an article, ready to be commented on. */
+async function authorWithArticle(url: string): Promise<{ token: string; articleId: string }> {
+  const signedUp = (await (await gql(url, SIGN_UP, { input: newUser() })).json()) as any;
+  const token = signedUp.data.createUser.token as string;
+  const input = { title: `T ${randomUUID()}`, description: 'd', body: 'b', tagList: [] };
+  const published = (await (await gql(url, PUBLISH, { input }, token)).json()) as any;
+  return { token, articleId: published.data.createArticle.article.id as string };
+}
+
+const messages = (lines: LogLine[]) => lines.map((line) => line['msg']);
+
+test('when SIGTERM arrives during a request, then the request completes and the process exits 0', async () => {
+  const atrium = await startAtrium({
+    MONGODB_URI: withOptions(mongoUri(), {}, `atrium_shutdown_${randomUUID().replaceAll('-', '')}`),
+    SHUTDOWN_TIMEOUT_MS: '10000',
+    // A slow password hash makes a sign-up take about a second: long enough to be in flight.
+    BCRYPT_ROUNDS: '13',
+  });
+  const user = newUser();
+  const inFlight = gql(atrium.url, SIGN_UP, { input: user });
   await new Promise((r) => setTimeout(r, 150));
-  child.kill('SIGTERM');
+  atrium.child.kill('SIGTERM');
 
   const response = await inFlight;
   expect(response.status).toBe(200);
-  expect(await response.json()).toMatchObject({ data: { createUser: { user: { username: name } } } });
-  expect(await exited).toBe(0);
+  expect(await response.json()).toMatchObject({
+    data: { createUser: { user: { username: user.username } } },
+  });
+  expect(await atrium.exited).toBe(0);
   // The request was still running when the signal came: the process logged the signal before the request's
   // line, and stopped after it.
   const order = ['shutting down: finishing in-flight requests', 'request /graphql', 'stopped'];
-  const events = log.lines.map((line) =>
+  const events = atrium.lines.map((line) =>
     line['msg'] === 'request' ? `request ${String(line['path'])}` : line['msg'],
   );
   expect(events.filter((event) => order.includes(event as string))).toEqual(order);
   // After the signal, new connections are refused.
-  await expect(fetch(`http://127.0.0.1:${port}/health/live`)).rejects.toThrow();
+  await expect(fetch(`${atrium.url}/health/live`)).rejects.toThrow();
 }, 30_000);
+
+test('when a client keeps an idle connection open and never closes its end, then the shutdown ends it at once and exits 0 within the bound', async () => {
+  const SHUTDOWN_TIMEOUT_MS = 2_000;
+  const atrium = await startAtrium({
+    MONGODB_URI: withOptions(mongoUri(), {}, `atrium_shutdown_${randomUUID().replaceAll('-', '')}`),
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+  });
+  const { port } = new URL(atrium.url);
+  // allowHalfOpen: this client ignores the server's end of the connection and keeps its own open.
+  const socket = net.connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
+  try {
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const ended = new Promise<void>((resolve) => socket.once('end', resolve));
+    socket.write('GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: keep-alive\r\n\r\n');
+    for (let i = 0; i < 100 && !received.includes('\r\n\r\n'); i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(received).toMatch(/^HTTP\/1\.1 200/);
+    expect(received).not.toMatch(/connection: close/i);
+
+    const signalled = Date.now();
+    atrium.child.kill('SIGTERM');
+    await ended;
+    expect(await atrium.exited).toBe(0);
+    expect(Date.now() - signalled).toBeLessThan(10 * SHUTDOWN_TIMEOUT_MS);
+    expect(messages(atrium.lines)).toContain('stopped');
+  } finally {
+    socket.destroy();
+  }
+}, 30_000);
+
+describe('with a MongoDB of its own', () => {
+  let mongod: MongoMemoryReplSet;
+  beforeEach(async () => {
+    mongod = await startMongo();
+  });
+  afterEach(async () => {
+    await mongod.stop();
+  });
+
+  test('when a second signal comes while a request holds the shutdown, then the process exits 1 at once, without the request', async () => {
+    const atrium = await startAtrium({ MONGODB_URI: databaseOf(mongod), SHUTDOWN_TIMEOUT_MS: '60000' });
+    await holdReplies(mongod, { failCommands: ['insert'], blockConnection: true, blockTimeMS: 20_000 });
+    const inFlight = gql(atrium.url, SIGN_UP, { input: newUser() }).then(
+      () => 'answered',
+      () => 'no answer',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    atrium.child.kill('SIGTERM');
+    await atrium.logged('shutting down: finishing in-flight requests');
+    atrium.child.kill('SIGINT');
+
+    expect(await atrium.exited).toBe(1);
+    // The process did not wait for the request it was holding: its client never got an answer.
+    expect(await inFlight).toBe('no answer');
+    expect(atrium.lines).toContainEqual(
+      expect.objectContaining({
+        msg: 'shutdown interrupted by a second signal: exiting now',
+        signal: 'SIGINT',
+      }),
+    );
+    expect(messages(atrium.lines)).not.toContain('stopped');
+  }, 30_000);
+
+  test('when MongoDB has stopped while a comment was being written, then SIGTERM ends the process within the bound, exit 1, naming the database close', async () => {
+    const SHUTDOWN_TIMEOUT_MS = 2_000;
+    const atrium = await startAtrium({
+      MONGODB_URI: databaseOf(mongod),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    });
+    const { token, articleId } = await authorWithArticle(atrium.url);
+    await holdReplies(mongod, { failCommands: ['insert'], blockConnection: true, blockTimeMS: 30_000 });
+    const commenting = gql(atrium.url, ADD_COMMENT, { input: { articleId, body: 'lost' } }, token).catch(
+      (error: Error) => error,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await mongod.stop();
+
+    const signalled = Date.now();
+    atrium.child.kill('SIGTERM');
+    expect(await atrium.exited).toBe(1);
+    expect(Date.now() - signalled).toBeLessThan(10 * SHUTDOWN_TIMEOUT_MS);
+    const timedOut = atrium.lines.filter((line) => line['msg'] === 'shutdown timed out');
+    expect(timedOut).toEqual([
+      // The database close, and the step after it, which never started.
+      expect.objectContaining({ pending: ['database', 'traces'], timeoutMs: SHUTDOWN_TIMEOUT_MS }),
+    ]);
+    await commenting;
+  }, 60_000);
+
+  test('when SIGTERM and the stop of MongoDB come at the same moment during varied traffic, then the process ends within the bound', async () => {
+    const SHUTDOWN_TIMEOUT_MS = 3_000;
+    const atrium = await startAtrium({
+      MONGODB_URI: databaseOf(mongod),
+      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+      SIGNIN_MAX_FAILURES: '3',
+      RATE_LIMIT_ENABLED: 'true',
+      RATE_LIMIT_STORE: 'mongodb',
+    });
+    const { token, articleId } = await authorWithArticle(atrium.url);
+    let stopping = false;
+    const swallow = () => undefined;
+    // Comment writes (transactions) and reads, back to back until the process goes.
+    const writers = Array.from({ length: 3 }, async () => {
+      for (let i = 0; !stopping; i += 1) {
+        const sent = await gql(atrium.url, ADD_COMMENT, { input: { articleId, body: `c${i}` } }, token).catch(
+          swallow,
+        );
+        if (!sent) return;
+        await sent.arrayBuffer();
+      }
+    });
+    const post = (body: Buffer | string, headers: Record<string, string> = {}) =>
+      fetch(`${atrium.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      }).then((response) => response.arrayBuffer(), swallow);
+    const victim = newUser();
+    const varied = [
+      ...Array.from({ length: 5 }, () => gql(atrium.url, SIGN_UP, { input: newUser() }).catch(swallow)),
+      // Failures until throttled.
+      ...Array.from({ length: 6 }, () =>
+        gql(atrium.url, SIGN_IN, { input: { email: victim.email, password: 'wrong password' } }).catch(
+          swallow,
+        ),
+      ),
+      post('{"query": "{ tags '),
+      post(JSON.stringify({ query: '{ tags }', pad: 'x'.repeat(600 * 1024) })),
+      post(gzipSync(JSON.stringify({ query: '{ tags }', pad: ' '.repeat(2_000_000) })), {
+        'content-encoding': 'gzip',
+      }),
+      post(JSON.stringify({ query: `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: tags`).join(' ')} }` })),
+      post(JSON.stringify({ query: '{ viewer { role } }' }), {
+        authorization: 'Token eyJhbGciOiJIUzI1NiJ9.e30.forged',
+      }),
+    ];
+    await Promise.all(varied);
+
+    const signalled = Date.now();
+    atrium.child.kill('SIGTERM');
+    await mongod.stop();
+    const code = await atrium.exited;
+    stopping = true;
+    await Promise.all(writers);
+    expect(Date.now() - signalled).toBeLessThan(10 * SHUTDOWN_TIMEOUT_MS);
+    // Whether the driver finished its cleanup before MongoDB went is the race; the process says which.
+    const ending = atrium.lines.filter((line) =>
+      ['stopped', 'shutdown timed out'].includes(line['msg'] as string),
+    );
+    expect(ending).toHaveLength(1);
+    expect(code).toBe(ending[0]!['msg'] === 'stopped' ? 0 : 1);
+  }, 60_000);
+});
