@@ -4,7 +4,7 @@ import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { toUserRecord, type SessionTokens, type UserRecord } from './records';
 import { identityKey, normalize } from './text';
-import { addressKey, AttemptThrottle } from './throttle';
+import { SignInThrottle } from './throttle';
 import type { UserService } from './user.service';
 
 export interface RequestInfo {
@@ -20,7 +20,7 @@ const BAD_REFRESH = 'The refresh token is invalid or has expired. Sign in again.
  * presenting a spent token ends it, and ending it invalidates every access token that names it.
  */
 export class SessionService {
-  private readonly signInThrottle: AttemptThrottle;
+  private readonly signInThrottle: SignInThrottle;
 
   constructor(
     private readonly deps: Pick<
@@ -31,11 +31,7 @@ export class SessionService {
     private readonly users: UserService,
     private readonly request: RequestInfo,
   ) {
-    this.signInThrottle = new AttemptThrottle(
-      deps,
-      deps.config.signInMaxFailures,
-      deps.config.signInWindowSeconds,
-    );
+    this.signInThrottle = new SignInThrottle(deps);
   }
 
   async signUp(input: { username: string; email: string; password: string }): Promise<SessionTokens> {
@@ -44,17 +40,14 @@ export class SessionService {
   }
 
   /**
-   * Failed sign-ins are limited per account and per client address. An unknown email costs the same bcrypt
-   * time as a wrong password and gives the same error, so neither timing nor wording reveals an account.
+   * Failed sign-ins are limited per account and client address, per address, and per account (SignInThrottle).
+   * An unknown email costs the same bcrypt time as a wrong password and gives the same error, so neither
+   * timing nor wording reveals an account.
    */
   async signIn(input: { email: string; password: string }): Promise<SessionTokens> {
     const emailKey = identityKey(normalize(input.email));
-    // Sign-in input is not validated, and a key names a counter document: bounded, so is the document.
-    const keys = [
-      `signin:account:${emailKey.slice(0, 320)}`,
-      `signin:address:${addressKey(this.request.clientAddress)}`,
-    ];
-    await this.signInThrottle.reserve(keys);
+    const { clientAddress } = this.request;
+    await this.signInThrottle.reserve(emailKey, clientAddress);
 
     const doc = await this.deps.models.User.findOne({ emailKey }).comment('users.byEmail').lean();
     const ok = doc
@@ -62,7 +55,7 @@ export class SessionService {
       : await this.deps.passwords.verifyAgainstNothing(input.password);
     if (!doc || !ok) throw WRONG_CREDENTIALS;
 
-    await this.signInThrottle.refund(keys);
+    await this.signInThrottle.refund(emailKey, clientAddress);
     const user = toUserRecord(doc);
     this.users.prime(user);
     return this.start(user);
