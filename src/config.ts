@@ -34,6 +34,8 @@ export interface Config {
   readonly tokenSecret: string | undefined;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** A spent refresh token presented again this soon after its rotation gets the same successor (0: never). */
+  readonly refreshReuseGraceSeconds: number;
   readonly bcryptRounds: number;
   /** Origins allowed by CORS; `undefined` means any origin (development only). */
   readonly corsOrigins: readonly string[] | undefined;
@@ -142,6 +144,7 @@ export const SPEC = {
   TOKEN_SECRET: setting(text),
   ACCESS_TOKEN_TTL_SECONDS: setting(int(30, 24 * 3600), 15 * 60),
   REFRESH_TOKEN_TTL_SECONDS: setting(int(300, 365 * 24 * 3600), 30 * 24 * 3600),
+  REFRESH_REUSE_GRACE_SECONDS: setting(int(0, 300), 30),
   BCRYPT_ROUNDS: setting(int(4, 15), 12),
   CORS_ORIGINS: setting((key: string, raw: string) => {
     const origins = raw
@@ -268,6 +271,7 @@ export function loadConfig(env: Env): Config {
     tokenSecret,
     accessTokenTtlSeconds: value('ACCESS_TOKEN_TTL_SECONDS'),
     refreshTokenTtlSeconds: value('REFRESH_TOKEN_TTL_SECONDS'),
+    refreshReuseGraceSeconds: value('REFRESH_REUSE_GRACE_SECONDS'),
     bcryptRounds: value('BCRYPT_ROUNDS'),
     // Production answers only the listed origins (none when the key is unset); development any origin.
     corsOrigins: corsOrigins ?? (isProduction ? [] : undefined),

@@ -61,13 +61,23 @@ export class SessionService {
     return this.start(user);
   }
 
-  /** Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked. */
-  async refresh(refreshToken: string): Promise<SessionTokens> {
-    const { sessions } = this.deps;
+  /**
+   * Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked, unless
+   * it was spent by the session's latest rotation less than REFRESH_REUSE_GRACE_SECONDS ago. Then it gets the
+   * same successor again, with an access token of the same session: two tabs that refresh at once both stay
+   * signed in, and a client whose response was lost can retry. (Within the grace period a thief replaying a
+   * spent token gets the current pair too; that is the price of the grace, kept short.)
+   */
+  async refresh(refreshToken: string, now = new Date()): Promise<SessionTokens> {
+    const { config, sessions, tokens } = this.deps;
     const presented = hashRefreshToken(refreshToken);
-    const next = newRefreshToken();
-    const now = new Date();
-    const session = await sessions.rotate(presented, hashRefreshToken(next), this.refreshExpiry(now), now);
+    const next = tokens.successorRefreshToken(refreshToken);
+    const nextHash = hashRefreshToken(next);
+    let session = await sessions.rotate(presented, nextHash, this.refreshExpiry(now), now);
+    if (!session && config.refreshReuseGraceSeconds > 0) {
+      const since = new Date(now.getTime() - config.refreshReuseGraceSeconds * 1000);
+      session = await sessions.rotatedSince(presented, nextHash, since, now);
+    }
     if (!session) {
       const revoked = await sessions.revokeFamily(presented);
       if (revoked) {

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
     TOKEN_SECRET: ['short', 'a'.repeat(64), 'change-me-change-me-change-me-change-me-0123456789'],
     ACCESS_TOKEN_TTL_SECONDS: ['0', '10', 'never', `${25 * 3600}`],
     REFRESH_TOKEN_TTL_SECONDS: ['1', 'x'],
+    REFRESH_REUSE_GRACE_SECONDS: ['-1', '301', 'soon'],
     BCRYPT_ROUNDS: ['3', '16', 'ten'],
     CORS_ORIGINS: ['*', 'not a url', 'https://app.example.com/path'],
     LOG_LEVEL: ['verbose'],
