@@ -22,6 +22,18 @@ articleSchema.index({ slug: 1 }, { unique: true });
 articleSchema.index({ createdAt: -1, _id: -1 });
 articleSchema.index({ authorId: 1, createdAt: -1, _id: -1 });
 articleSchema.index({ tagList: 1, createdAt: -1, _id: -1 });
+// Full-text search (src/services/search.ts). A collection has at most one text index, so this is it; the
+// weights rank a word in the title above one in the tags, the description and the body, in that order. The
+// language override names a field no article has: documents never choose their own stemming.
+articleSchema.index(
+  { title: 'text', tagList: 'text', description: 'text', body: 'text' },
+  {
+    name: 'articles_text',
+    weights: { title: 10, tagList: 5, description: 3, body: 1 },
+    default_language: 'english',
+    language_override: 'textLanguage',
+  },
+);
 
 export type ArticleDoc = InferSchemaType<typeof articleSchema> & { _id: Types.ObjectId };
 

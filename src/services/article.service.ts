@@ -7,12 +7,13 @@ import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
 import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { insertRecord } from '../models/insert';
-import { checkArticle, slugify, type ArticleFields } from './article-validation';
+import { checkArticle, checkSearch, slugify, type ArticleFields } from './article-validation';
 import { duplicateKeyField } from './mongo-errors';
 import {
   emptyConnection,
   keysetPage,
   pageLoader,
+  rankedPage,
   type CursorCodec,
   type Filter,
   type PageArgs,
@@ -20,12 +21,15 @@ import {
 } from './pagination';
 import { canDeleteArticle, canUpdateArticle } from './permissions';
 import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
+import { articleSearch, scoredPosition, type ArticleSearch } from './search';
 import { foldCase, isObjectIdHex, normalize } from './text';
 import { FieldErrors } from './user-validation';
 import type { FollowService } from './follow.service';
 import type { UserService } from './user.service';
 
 export interface ArticleFilter {
+  /** Words to search for (checkSearch); the list is then ranked by relevance. */
+  readonly search?: string | null | undefined;
   readonly tag?: string | null | undefined;
   /** Username of the author. */
   readonly author?: string | null | undefined;
@@ -48,6 +52,7 @@ export class ArticleService {
   private readonly countFavoritedBy: DataLoader<string, number>;
   private readonly favoriteIdsByUser: DataLoader<string, Types.ObjectId[]>;
   private readonly pages: DataLoader<PageQuery, ArticleDoc[]>;
+  private readonly search: ArticleSearch;
 
   constructor(
     private readonly deps: Pick<AppDeps, 'db' | 'models'>,
@@ -69,6 +74,7 @@ export class ArticleService {
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
     this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
+    this.search = articleSearch(deps.models);
     const actor = actorOf(viewer);
     this.favoritedByViewer = batchLoader(async (articleIds) => {
       if (!actor) return articleIds.map(() => false);
@@ -116,22 +122,29 @@ export class ArticleService {
     return canDeleteArticle(this.viewer, article);
   }
 
-  /** Articles newest first, optionally by tag, author and/or a user's favourites. */
+  /**
+   * Articles newest first, optionally by tag, author and/or a user's favourites; with search words, only the
+   * articles that match them, most relevant first (ties newest first).
+   */
   async list(filter: ArticleFilter, page: PageArgs): Promise<Connection<ArticleRecord>> {
+    const search = checkSearch(filter.search);
     const tag = filter.tag == null ? null : foldCase(normalize(filter.tag));
     const [author, fan] = await Promise.all([
       filter.author == null ? null : this.users.getByUsername(filter.author),
       filter.favoritedBy == null ? null : this.users.getByUsername(filter.favoritedBy),
     ]);
-    const list = `articles:${JSON.stringify([tag, filter.author == null ? null : author?.id, fan?.id])}`;
+    const named = [tag, filter.author == null ? null : author?.id, fan?.id];
+    // The search words are part of the list: a cursor of one search is refused by another.
+    const list =
+      search === null ? `articles:${JSON.stringify(named)}` : `search:${JSON.stringify([search, ...named])}`;
     if ((filter.author != null && !author) || (filter.favoritedBy != null && !fan)) {
-      return emptyConnection(page, this.cursors, list);
+      return emptyConnection(page, this.cursors, list, search !== null);
     }
     const query: Filter = {};
     if (tag !== null) query['tagList'] = tag;
     if (author) query['authorId'] = new Types.ObjectId(author.id);
     if (fan) query['_id'] = trusted({ $in: await this.favoriteIds(fan.id) });
-    return this.page(list, query, page);
+    return search === null ? this.page(list, query, page) : this.searchPage(list, search, query, page);
   }
 
   /** A user's articles, newest first; counts for many users come from one query. */
@@ -335,6 +348,23 @@ export class ArticleService {
       codec: this.cursors,
       toNode: (doc) => this.remember(toArticleRecord(doc)),
       count: count ?? (() => Article.countDocuments(filter).comment('articles.count').exec()),
+    });
+  }
+
+  private searchPage(
+    list: string,
+    terms: string,
+    filter: Filter,
+    page: PageArgs,
+  ): Promise<Connection<ArticleRecord>> {
+    return rankedPage({
+      list,
+      args: page,
+      codec: this.cursors,
+      read: (window) => this.search.page(terms, filter, window),
+      positionOf: scoredPosition,
+      toNode: (doc) => this.remember(toArticleRecord(doc)),
+      count: () => this.search.count(terms, filter),
     });
   }
 
