@@ -1,6 +1,6 @@
 import type { Connection } from 'mongoose';
 import { backfillArticleCounts } from './article-counts';
-import { createArticleModel } from './article.model';
+import { createArticleModel, initArticleIndexes } from './article.model';
 import { createCommentModel } from './comment.model';
 import { createFavoriteModel } from './favorite.model';
 import { createFollowModel } from './follow.model';
@@ -27,6 +27,10 @@ export type Models = ReturnType<typeof createModels>;
  * from an earlier version lacks.
  */
 export async function ensureIndexes(models: Models): Promise<void> {
-  await Promise.all(Object.values(models).map((model) => model.init()));
+  await Promise.all(
+    Object.values(models).map((model) =>
+      model === models.Article ? initArticleIndexes(models.Article) : model.init(),
+    ),
+  );
   await backfillArticleCounts(models);
 }
