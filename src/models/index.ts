@@ -1,10 +1,12 @@
 import type { Connection } from 'mongoose';
 import { backfillArticleCounts } from './article-counts';
+import { backfillTagCounts } from './tag-counts';
 import { createArticleModel, initArticleIndexes } from './article.model';
 import { createCommentModel } from './comment.model';
 import { createFavoriteModel } from './favorite.model';
 import { createFollowModel } from './follow.model';
 import { createSessionModel } from './session.model';
+import { createTagModel } from './tag.model';
 import { createThrottleModel } from './throttle.model';
 import { createUserModel } from './user.model';
 
@@ -17,6 +19,7 @@ export function createModels(connection: Connection) {
     Comment: createCommentModel(connection),
     Favorite: createFavoriteModel(connection),
     Follow: createFollowModel(connection),
+    Tag: createTagModel(connection),
   };
 }
 
@@ -33,4 +36,5 @@ export async function ensureIndexes(models: Models): Promise<void> {
     ),
   );
   await backfillArticleCounts(models);
+  await backfillTagCounts(models);
 }

@@ -22,6 +22,7 @@ import {
 import { canDeleteArticle, canUpdateArticle } from './permissions';
 import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
 import { articleSearch, scoredPosition, type ArticleSearch } from './search';
+import { TagCounts } from './tag-counts';
 import { foldCase, isObjectIdHex, normalize } from './text';
 import { FieldErrors } from './user-validation';
 import type { FollowService } from './follow.service';
@@ -53,6 +54,7 @@ export class ArticleService {
   private readonly favoriteIdsByUser: DataLoader<string, Types.ObjectId[]>;
   private readonly pages: DataLoader<PageQuery, ArticleDoc[]>;
   private readonly search: ArticleSearch;
+  private readonly tags: TagCounts;
 
   constructor(
     private readonly deps: Pick<AppDeps, 'db' | 'models'>,
@@ -75,6 +77,7 @@ export class ArticleService {
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
     this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
     this.search = articleSearch(deps.models);
+    this.tags = new TagCounts(deps.models);
     const actor = actorOf(viewer);
     this.favoritedByViewer = batchLoader(async (articleIds) => {
       if (!actor) return articleIds.map(() => false);
@@ -168,15 +171,12 @@ export class ArticleService {
     return this.page(list, { authorId: trusted({ $in: followees.map(toObjectId) }) }, page);
   }
 
-  /** The most used tags, most used first (ties by name); at most `limit`. */
-  async popularTags(limit = POPULAR_TAGS): Promise<string[]> {
-    const rows = await this.deps.models.Article.aggregate<{ _id: string }>([
-      { $unwind: '$tagList' },
-      { $group: { _id: '$tagList', uses: { $sum: 1 } } },
-      { $sort: { uses: -1, _id: 1 } },
-      { $limit: limit },
-    ]).option({ comment: 'articles.tags', ...oneBatch(limit) });
-    return rows.map((row) => row._id);
+  /**
+   * The most used tags, most used first (ties by name); at most `limit`. Read from the counts the article
+   * writes keep, so the cost does not grow with the number of articles.
+   */
+  popularTags(limit = POPULAR_TAGS): Promise<string[]> {
+    return this.tags.popular(limit);
   }
 
   async create(input: ArticleFields): Promise<ArticleRecord> {
@@ -190,12 +190,21 @@ export class ArticleService {
       // The unique index decides collisions; on a clash the slug gets a short random suffix.
       const slug = attempt === 0 ? base : `${base}-${randomBytes(4).toString('hex').slice(0, 6)}`;
       try {
-        const doc = await insertRecord(this.deps.models.Article, {
-          ...fieldsToSet(fields),
-          slug,
-          authorId: new Types.ObjectId(authorId),
-          favoritesCount: 0,
-          commentsCount: 0,
+        // The article and its tags' counts commit together.
+        const doc = await this.deps.db.transaction(async (session) => {
+          const inserted = await insertRecord(
+            this.deps.models.Article,
+            {
+              ...fieldsToSet(fields),
+              slug,
+              authorId: new Types.ObjectId(authorId),
+              favoritesCount: 0,
+              commentsCount: 0,
+            },
+            session,
+          );
+          await this.tags.change(inserted.tagList, [], session);
+          return inserted;
         });
         this.countByAuthor.clear(authorId);
         return this.remember(toArticleRecord(doc));
@@ -213,14 +222,21 @@ export class ArticleService {
     const errors = new FieldErrors();
     const fields = checkArticle(input, errors);
     if (errors.any) throw new UserInputErrors(errors.errors);
-    const doc = await this.deps.models.Article.findOneAndUpdate(
-      { _id: new Types.ObjectId(id), authorId: new Types.ObjectId(article.authorId) },
-      { $set: fieldsToSet(fields) },
-      { returnDocument: 'after' },
-    )
-      .comment('articles.update')
-      .lean();
-    if (!doc) throw new NotFoundError('Article');
+    // The tags the article had are read in the transaction that changes them (the article as it was before
+    // this update), so that a concurrent edit cannot make the counts move from a stale list.
+    const doc = await this.deps.db.transaction(async (session) => {
+      const set = { ...fieldsToSet(fields), updatedAt: new Date() };
+      const before = await this.deps.models.Article.findOneAndUpdate(
+        { _id: new Types.ObjectId(id), authorId: new Types.ObjectId(article.authorId) },
+        { $set: set },
+        { returnDocument: 'before', session, timestamps: false },
+      )
+        .comment('articles.update')
+        .lean();
+      if (!before) throw new NotFoundError('Article');
+      await this.tags.change(set.tagList, before.tagList, session);
+      return { ...before, ...set };
+    });
     return this.remember(toArticleRecord(doc));
   }
 
@@ -230,14 +246,20 @@ export class ArticleService {
     if (!this.canDelete(article)) throw new ForbiddenError('You cannot delete this article.');
     const { Article, Comment, Favorite } = this.deps.models;
     const articleId = new Types.ObjectId(id);
-    // One transaction: the article, its comments and its favourites go together or not at all. A favourite or
-    // comment written at the same moment writes the article too (its counter), so one of the two conflicts
-    // and is retried, and then sees the other's outcome.
+    // One transaction: the article, its comments, its favourites and its tags' counts go together or not at
+    // all. A favourite or comment written at the same moment writes the article too (its counter), so one of
+    // the two conflicts and is retried, and then sees the other's outcome.
     await this.deps.db.transaction(async (session) => {
-      const deleted = await Article.deleteOne({ _id: articleId }, { session }).comment('articles.delete');
-      if (deleted.deletedCount === 0) throw new NotFoundError('Article');
+      const deleted = await Article.findOneAndDelete(
+        { _id: articleId },
+        { session, projection: { tagList: 1 } },
+      )
+        .comment('articles.delete')
+        .lean();
+      if (!deleted) throw new NotFoundError('Article');
       await Comment.deleteMany({ articleId }, { session }).comment('comments.deleteByArticle');
       await Favorite.deleteMany({ articleId }, { session }).comment('favorites.deleteByArticle');
+      await this.tags.change([], deleted.tagList, session);
     });
     this.byId.clear(id);
     this.bySlug.clear(article.slug);

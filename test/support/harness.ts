@@ -259,7 +259,15 @@ export async function requestLine(app: TestApp, requestId: string): Promise<LogL
 }
 
 /** The collections whose contents an attack must not change (throttle and rate-limit counters may). */
-export const DOMAIN_COLLECTIONS = ['users', 'sessions', 'articles', 'comments', 'favorites', 'follows'];
+export const DOMAIN_COLLECTIONS = [
+  'users',
+  'sessions',
+  'articles',
+  'comments',
+  'favorites',
+  'follows',
+  'tags',
+];
 
 export async function countDocuments(deps: AppDeps): Promise<Record<string, number>> {
   const db = deps.db.connection.db!;
