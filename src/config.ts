@@ -39,6 +39,8 @@ export interface Config {
   readonly tokenSecret: string | undefined;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** A spent refresh token presented again this soon after its rotation gets the same successor (0: never). */
+  readonly refreshReuseGraceSeconds: number;
   readonly bcryptRounds: number;
   /** Origins allowed by CORS; `undefined` means any origin (development only). */
   readonly corsOrigins: readonly string[] | undefined;
@@ -46,7 +48,12 @@ export interface Config {
   readonly introspection: boolean;
   /** Execute operations compiled by graphql-jit instead of graphql-js's interpreter. */
   readonly graphqlJit: boolean;
+  /** Failed sign-ins allowed for one account from one client address, per window. */
   readonly signInMaxFailures: number;
+  /** Failed sign-ins allowed from one client address across every account, per window. */
+  readonly signInAddressMaxFailures: number;
+  /** Failed sign-ins allowed for one account from every address together, per window (distributed guessing). */
+  readonly signInAccountMaxFailures: number;
   readonly signInWindowSeconds: number;
   /** The whole shutdown ends within this: in-flight requests, then closing MongoDB. */
   readonly shutdownTimeoutMs: number;
@@ -193,6 +200,7 @@ export const SPEC = {
   TOKEN_SECRET: setting(text),
   ACCESS_TOKEN_TTL_SECONDS: setting(int(30, 24 * 3600), 15 * 60),
   REFRESH_TOKEN_TTL_SECONDS: setting(int(300, 365 * 24 * 3600), 30 * 24 * 3600),
+  REFRESH_REUSE_GRACE_SECONDS: setting(int(0, 300), 30),
   BCRYPT_ROUNDS: setting(int(4, 15), 12),
   CORS_ORIGINS: setting((key: string, raw: string) => {
     const origins = raw
@@ -216,7 +224,13 @@ export const SPEC = {
   LOG_LEVEL: setting(oneOf<LogLevel>(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
   INTROSPECTION: setting(bool),
   GRAPHQL_JIT: setting(bool, false),
+  // Per account and client address: someone else's failures never lock an account out at the owner's address.
   SIGNIN_MAX_FAILURES: setting(int(1, 1000), 10),
+  // Per client address, whichever accounts it tries. Never below SIGNIN_MAX_FAILURES: unset, it takes that
+  // value when it is higher; set lower, loading fails.
+  SIGNIN_ADDRESS_MAX_FAILURES: setting(int(1, 100_000), 50),
+  // Per account, from every address together; the same rule.
+  SIGNIN_ACCOUNT_MAX_FAILURES: setting(int(1, 100_000), 100),
   SIGNIN_WINDOW_SECONDS: setting(int(1, 24 * 3600), 15 * 60),
   SHUTDOWN_TIMEOUT_MS: setting(int(0, 600_000), 10_000),
   // Room for the largest valid article (64 KiB of body, JSON-escaped up to six bytes a character) and more.
@@ -312,6 +326,16 @@ export function loadConfig(env: Env): Config {
   if (maxQueryCost > rateLimitMaxPoints) {
     throw new ConfigError('MAX_QUERY_COST', `must not exceed RATE_LIMIT_MAX_POINTS (${rateLimitMaxPoints})`);
   }
+  const signInMaxFailures = value('SIGNIN_MAX_FAILURES');
+  // A per-address or per-account limit below the per-pair one would let anyone's failures lock an account out.
+  const atLeastPairLimit = (key: 'SIGNIN_ADDRESS_MAX_FAILURES' | 'SIGNIN_ACCOUNT_MAX_FAILURES'): number => {
+    const set = read(key);
+    if (set === undefined) return Math.max(SPEC[key].default, signInMaxFailures);
+    if (set < signInMaxFailures) {
+      throw new ConfigError(key, `must not be below SIGNIN_MAX_FAILURES (${signInMaxFailures})`);
+    }
+    return set;
+  };
   return Object.freeze({
     nodeEnv,
     isProduction,
@@ -323,13 +347,16 @@ export function loadConfig(env: Env): Config {
     tokenSecret,
     accessTokenTtlSeconds: value('ACCESS_TOKEN_TTL_SECONDS'),
     refreshTokenTtlSeconds: value('REFRESH_TOKEN_TTL_SECONDS'),
+    refreshReuseGraceSeconds: value('REFRESH_REUSE_GRACE_SECONDS'),
     bcryptRounds: value('BCRYPT_ROUNDS'),
     // Production answers only the listed origins (none when the key is unset); development any origin.
     corsOrigins: corsOrigins ?? (isProduction ? [] : undefined),
     logLevel: read('LOG_LEVEL') ?? (nodeEnv === 'test' ? 'silent' : SPEC.LOG_LEVEL.default),
     introspection: read('INTROSPECTION') ?? !isProduction,
     graphqlJit: value('GRAPHQL_JIT'),
-    signInMaxFailures: value('SIGNIN_MAX_FAILURES'),
+    signInMaxFailures,
+    signInAddressMaxFailures: atLeastPairLimit('SIGNIN_ADDRESS_MAX_FAILURES'),
+    signInAccountMaxFailures: atLeastPairLimit('SIGNIN_ACCOUNT_MAX_FAILURES'),
     signInWindowSeconds: value('SIGNIN_WINDOW_SECONDS'),
     shutdownTimeoutMs: value('SHUTDOWN_TIMEOUT_MS'),
     bodyLimitBytes: value('BODY_LIMIT_BYTES'),

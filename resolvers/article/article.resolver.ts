@@ -11,7 +11,9 @@ import {
   Root,
 } from 'type-graphql';
 import type { Context } from '../../src/context';
+import { SEARCH_MAX } from '../../src/services/article-validation';
 import { POPULAR_TAGS } from '../../src/services/article.service';
+import { count } from '../common/describe';
 import type { ArticleRecord, CommentRecord, Connection, UserRecord } from '../../src/services/records';
 import { ConnectionArgs } from '../common/connection';
 import { payload } from '../common/payload';
@@ -41,9 +43,16 @@ export class ArticleResolver {
     return ctx.services.articles.getBySlug(slug);
   }
 
-  @Query(() => ArticleConnection, { description: 'Articles, newest first; the filters combine.' })
+  @Query(() => ArticleConnection, {
+    description: 'Articles, newest first, or most relevant first when searching; the filters combine.',
+  })
   articles(
     @Args(() => ConnectionArgs) page: ConnectionArgs,
+    @Arg('search', () => String, {
+      nullable: true,
+      description: `Full-text search: only articles with any of these words (in any form: "dragons" finds "dragon") in the title, tags, description or body, most relevant first (a word in the title counts most, then tags, description, body), ties newest first. Up to ${count(SEARCH_MAX)} characters, no control characters; quotes and a leading \`-\` are read as spaces. Empty or blank: no search.`,
+    })
+    search: string | null,
     @Arg('tag', () => String, { nullable: true, description: 'Only articles with this tag.' })
     tag: string | null,
     @Arg('author', () => String, { nullable: true, description: 'Only articles by this username.' })
@@ -55,7 +64,7 @@ export class ArticleResolver {
     favoritedBy: string | null,
     @Ctx() ctx: Context,
   ): Promise<Connection<ArticleRecord>> {
-    return ctx.services.articles.list({ tag, author, favoritedBy }, page);
+    return ctx.services.articles.list({ search, tag, author, favoritedBy }, page);
   }
 
   @Query(() => [String], {

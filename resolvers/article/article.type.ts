@@ -40,7 +40,10 @@ export class ArticleEdge {
   node!: unknown;
 }
 
-@ObjectType({ simpleResolvers: true, description: 'A page of articles, newest first.' })
+@ObjectType({
+  simpleResolvers: true,
+  description: 'A page of articles, newest first (most relevant first when searching).',
+})
 export class ArticleConnection {
   @Field(() => [ArticleEdge], {
     nullable: 'itemsAndList',

@@ -18,7 +18,10 @@ export class SignInUserPayload extends SessionPayloadFields {}
 
 @InputType({ description: 'A refresh token to exchange.' })
 export class RefreshSessionInput {
-  @Field(() => String, { description: 'The latest refresh token of the session; each one works once.' })
+  @Field(() => String, {
+    description:
+      'The latest refresh token of the session; each one works once (presented again within the grace period, it gets the same answer).',
+  })
   refreshToken!: string;
 
   @Field(() => String, { nullable: true, description: 'Echoed in the payload.' })

@@ -12,7 +12,8 @@ export abstract class SessionPayloadFields {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Refresh token for `refreshSession`; keep it secret. Each one works once.',
+    description:
+      'Refresh token for `refreshSession`; keep it secret. Each one works once (see `refreshSession`).',
   })
   refreshToken?: string;
 

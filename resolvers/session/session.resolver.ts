@@ -26,7 +26,8 @@ export class SessionResolver {
   }
 
   @Mutation(() => RefreshSessionPayload, {
-    description: 'Exchanges a refresh token for new tokens. A token used twice ends its whole session.',
+    description:
+      'Exchanges a refresh token for new tokens. A token used again ends its whole session, except within a few seconds of its first use (REFRESH_REUSE_GRACE_SECONDS), when the same new refresh token comes back with an access token of the same session.',
   })
   refreshSession(
     @Arg('input', () => RefreshSessionInput, { description: 'The refresh token to exchange.' })

@@ -21,6 +21,7 @@ export type VerifiedToken = { ok: true; claims: AccessClaims } | { ok: false; pr
  */
 export class TokenService {
   private readonly accessKey: Uint8Array;
+  private readonly refreshSuccessorKey: Buffer;
   readonly cursorKey: Buffer;
 
   constructor(
@@ -29,6 +30,21 @@ export class TokenService {
   ) {
     this.accessKey = derive(secret, 'access-token');
     this.cursorKey = derive(secret, 'cursor');
+    this.refreshSuccessorKey = derive(secret, 'refresh-successor');
+  }
+
+  /**
+   * The refresh token that rotating `presented` issues. A refresh token presented again within the reuse grace
+   * period must get the very successor the first presentation got (two tabs refreshing at once), yet sessions
+   * store refresh tokens only as hashes, so the successor cannot be read back. It is derived instead: an HMAC
+   * of the presented token under a key of its own, so that the same presentation reproduces it and nothing
+   * stored does. A database leak holds SHA-256 hashes of both tokens, from which neither can be computed; a
+   * thief of a token needs the server key as well to compute its successor, and with that key could sign
+   * access tokens anyway. A session's first token is random, so each chain is unpredictable from its start.
+   * (Storing the successor encrypted would work too, but would put a recoverable token in the database.)
+   */
+  successorRefreshToken(presented: string): string {
+    return createHmac('sha256', this.refreshSuccessorKey).update(presented, 'utf8').digest('base64url');
   }
 
   async signAccessToken(claims: AccessClaims, now = new Date()): Promise<{ token: string; expiresAt: Date }> {

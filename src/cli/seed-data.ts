@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Types, type Collection } from 'mongoose';
 import type { AppDeps } from '../deps';
 import { recountArticles } from '../models/article-counts';
+import { recountTags } from '../models/tag-counts';
 import { identityKey } from '../services/text';
 
 /**
@@ -239,5 +240,6 @@ export async function seed(deps: AppDeps, size: SeedSize = DEFAULT_SEED): Promis
     deps.models,
     articles.map((article) => article._id),
   );
+  await recountTags(deps.models);
   return { inserted };
 }

@@ -1,12 +1,14 @@
 import type { Connection } from 'mongoose';
 import { createAccountTokenModel } from './account-token.model';
 import { backfillArticleCounts } from './article-counts';
-import { createArticleModel } from './article.model';
 import { createAuditEventModel } from './audit-event.model';
+import { backfillTagCounts } from './tag-counts';
+import { createArticleModel, initArticleIndexes } from './article.model';
 import { createCommentModel } from './comment.model';
 import { createFavoriteModel } from './favorite.model';
 import { createFollowModel } from './follow.model';
 import { createSessionModel } from './session.model';
+import { createTagModel } from './tag.model';
 import { createThrottleModel } from './throttle.model';
 import { createUserModel } from './user.model';
 
@@ -21,6 +23,7 @@ export function createModels(connection: Connection) {
     Follow: createFollowModel(connection),
     AuditEvent: createAuditEventModel(connection),
     AccountToken: createAccountTokenModel(connection),
+    Tag: createTagModel(connection),
   };
 }
 
@@ -31,6 +34,11 @@ export type Models = ReturnType<typeof createModels>;
  * from an earlier version lacks.
  */
 export async function ensureIndexes(models: Models): Promise<void> {
-  await Promise.all(Object.values(models).map((model) => model.init()));
+  await Promise.all(
+    Object.values(models).map((model) =>
+      model === models.Article ? initArticleIndexes(models.Article) : model.init(),
+    ),
+  );
   await backfillArticleCounts(models);
+  await backfillTagCounts(models);
 }

@@ -1,8 +1,8 @@
 import { Schema, type Connection } from 'mongoose';
 
 /**
- * Fixed-window failure counters (failed sign-ins per account and per client address), kept in MongoDB so
- * that a limit holds across every instance. A counter disappears when its window ends.
+ * Fixed-window failure counters (failed sign-ins per account and address, per address and per account), kept
+ * in MongoDB so that a limit holds across every instance. A counter disappears when its window ends.
  */
 const throttleSchema = new Schema(
   {

@@ -1,3 +1,4 @@
+import { BadUserInputError } from '../errors';
 import { charLength, foldCase, normalize, textProblem } from './text';
 import type { FieldErrors } from './user-validation';
 
@@ -9,6 +10,7 @@ export const BODY_MAX_BYTES = 64 * 1024;
 export const COMMENT_MAX = 10_000;
 export const TAGS_MAX = 10;
 export const TAG_MAX = 32;
+export const SEARCH_MAX = 100;
 
 export interface ArticleFields {
   readonly title: string;
@@ -77,6 +79,31 @@ export function checkCommentBody(raw: string, errors: FieldErrors): string {
     errors.add('body', `Comment must be 1 to ${COMMENT_MAX} characters.`);
   }
   return body;
+}
+
+/**
+ * The words of an `articles(search:)` argument, or null for no search: absent, empty or blank means the list
+ * is not searched (a cleared search box shows every article). Longer than SEARCH_MAX characters, or holding
+ * a control, format or zero-width character: BAD_USER_INPUT. Search engines give quotes and a leading `-`
+ * meanings of their own (phrases, exclusions); they are read as spaces here, so that the argument means the
+ * same whichever engine answers it: any of the words, the more and the better placed, the higher.
+ */
+export function checkSearch(raw: string | null | undefined): string | null {
+  if (raw == null) return null;
+  // Checked before any work: a huge string costs nothing to refuse.
+  const tooLong = new BadUserInputError(`\`search\` must be at most ${SEARCH_MAX} characters.`, 'search');
+  if (raw.length > SEARCH_MAX * 4) throw tooLong;
+  const text = normalize(raw);
+  const problem = textProblem(text, 'identifier');
+  if (problem) throw new BadUserInputError(`\`search\` ${problem}.`, 'search');
+  if (charLength(text) > SEARCH_MAX) throw tooLong;
+  // Case-folded: the engines ignore case anyway, and the words name the list its cursors belong to.
+  const words = foldCase(text)
+    .replaceAll('"', ' ')
+    .split(/\s+/)
+    .map((word) => word.replace(/^-+/, ''))
+    .filter((word) => word !== '');
+  return words.length === 0 ? null : words.join(' ');
 }
 
 /**

@@ -7,13 +7,14 @@ import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
 import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { insertRecord } from '../models/insert';
-import { checkArticle, slugify, type ArticleFields } from './article-validation';
+import { checkArticle, checkSearch, slugify, type ArticleFields } from './article-validation';
 import { auditTarget, type AuditLog } from './audit-log';
 import { duplicateKeyField } from './mongo-errors';
 import {
   emptyConnection,
   keysetPage,
   pageLoader,
+  rankedPage,
   type CursorCodec,
   type Filter,
   type PageArgs,
@@ -21,12 +22,16 @@ import {
 } from './pagination';
 import { canDeleteArticle, canUpdateArticle, deletesArticleAsModerator } from './permissions';
 import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
+import { articleSearch, scoredPosition, type ArticleSearch } from './search';
+import { TagCounts } from './tag-counts';
 import { foldCase, isObjectIdHex, normalize } from './text';
 import { FieldErrors } from './user-validation';
 import type { FollowService } from './follow.service';
 import type { UserService } from './user.service';
 
 export interface ArticleFilter {
+  /** Words to search for (checkSearch); the list is then ranked by relevance. */
+  readonly search?: string | null | undefined;
   readonly tag?: string | null | undefined;
   /** Username of the author. */
   readonly author?: string | null | undefined;
@@ -49,6 +54,8 @@ export class ArticleService {
   private readonly countFavoritedBy: DataLoader<string, number>;
   private readonly favoriteIdsByUser: DataLoader<string, Types.ObjectId[]>;
   private readonly pages: DataLoader<PageQuery, ArticleDoc[]>;
+  private readonly search: ArticleSearch;
+  private readonly tags: TagCounts;
 
   constructor(
     private readonly deps: Pick<AppDeps, 'db' | 'models'>,
@@ -71,6 +78,8 @@ export class ArticleService {
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
     this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
+    this.search = articleSearch(deps.models);
+    this.tags = new TagCounts(deps.models);
     const actor = actorOf(viewer);
     this.favoritedByViewer = batchLoader('favorites.byViewer', async (articleIds) => {
       if (!actor) return articleIds.map(() => false);
@@ -118,22 +127,29 @@ export class ArticleService {
     return canDeleteArticle(this.viewer, article);
   }
 
-  /** Articles newest first, optionally by tag, author and/or a user's favourites. */
+  /**
+   * Articles newest first, optionally by tag, author and/or a user's favourites; with search words, only the
+   * articles that match them, most relevant first (ties newest first).
+   */
   async list(filter: ArticleFilter, page: PageArgs): Promise<Connection<ArticleRecord>> {
+    const search = checkSearch(filter.search);
     const tag = filter.tag == null ? null : foldCase(normalize(filter.tag));
     const [author, fan] = await Promise.all([
       filter.author == null ? null : this.users.getByUsername(filter.author),
       filter.favoritedBy == null ? null : this.users.getByUsername(filter.favoritedBy),
     ]);
-    const list = `articles:${JSON.stringify([tag, filter.author == null ? null : author?.id, fan?.id])}`;
+    const named = [tag, filter.author == null ? null : author?.id, fan?.id];
+    // The search words are part of the list: a cursor of one search is refused by another.
+    const list =
+      search === null ? `articles:${JSON.stringify(named)}` : `search:${JSON.stringify([search, ...named])}`;
     if ((filter.author != null && !author) || (filter.favoritedBy != null && !fan)) {
-      return emptyConnection(page, this.cursors, list);
+      return emptyConnection(page, this.cursors, list, search !== null);
     }
     const query: Filter = {};
     if (tag !== null) query['tagList'] = tag;
     if (author) query['authorId'] = new Types.ObjectId(author.id);
     if (fan) query['_id'] = trusted({ $in: await this.favoriteIds(fan.id) });
-    return this.page(list, query, page);
+    return search === null ? this.page(list, query, page) : this.searchPage(list, search, query, page);
   }
 
   /** A user's articles, newest first; counts for many users come from one query. */
@@ -157,15 +173,12 @@ export class ArticleService {
     return this.page(list, { authorId: trusted({ $in: followees.map(toObjectId) }) }, page);
   }
 
-  /** The most used tags, most used first (ties by name); at most `limit`. */
-  async popularTags(limit = POPULAR_TAGS): Promise<string[]> {
-    const rows = await this.deps.models.Article.aggregate<{ _id: string }>([
-      { $unwind: '$tagList' },
-      { $group: { _id: '$tagList', uses: { $sum: 1 } } },
-      { $sort: { uses: -1, _id: 1 } },
-      { $limit: limit },
-    ]).option({ comment: 'articles.tags', ...oneBatch(limit) });
-    return rows.map((row) => row._id);
+  /**
+   * The most used tags, most used first (ties by name); at most `limit`. Read from the counts the article
+   * writes keep, so the cost does not grow with the number of articles.
+   */
+  popularTags(limit = POPULAR_TAGS): Promise<string[]> {
+    return this.tags.popular(limit);
   }
 
   async create(input: ArticleFields): Promise<ArticleRecord> {
@@ -179,12 +192,21 @@ export class ArticleService {
       // The unique index decides collisions; on a clash the slug gets a short random suffix.
       const slug = attempt === 0 ? base : `${base}-${randomBytes(4).toString('hex').slice(0, 6)}`;
       try {
-        const doc = await insertRecord(this.deps.models.Article, {
-          ...fieldsToSet(fields),
-          slug,
-          authorId: new Types.ObjectId(authorId),
-          favoritesCount: 0,
-          commentsCount: 0,
+        // The article and its tags' counts commit together.
+        const doc = await this.deps.db.transaction(async (session) => {
+          const inserted = await insertRecord(
+            this.deps.models.Article,
+            {
+              ...fieldsToSet(fields),
+              slug,
+              authorId: new Types.ObjectId(authorId),
+              favoritesCount: 0,
+              commentsCount: 0,
+            },
+            session,
+          );
+          await this.tags.change(inserted.tagList, [], session);
+          return inserted;
         });
         this.countByAuthor.clear(authorId);
         return this.remember(toArticleRecord(doc));
@@ -202,14 +224,21 @@ export class ArticleService {
     const errors = new FieldErrors();
     const fields = checkArticle(input, errors);
     if (errors.any) throw new UserInputErrors(errors.errors);
-    const doc = await this.deps.models.Article.findOneAndUpdate(
-      { _id: new Types.ObjectId(id), authorId: new Types.ObjectId(article.authorId) },
-      { $set: fieldsToSet(fields) },
-      { returnDocument: 'after' },
-    )
-      .comment('articles.update')
-      .lean();
-    if (!doc) throw new NotFoundError('Article');
+    // The tags the article had are read in the transaction that changes them (the article as it was before
+    // this update), so that a concurrent edit cannot make the counts move from a stale list.
+    const doc = await this.deps.db.transaction(async (session) => {
+      const set = { ...fieldsToSet(fields), updatedAt: new Date() };
+      const before = await this.deps.models.Article.findOneAndUpdate(
+        { _id: new Types.ObjectId(id), authorId: new Types.ObjectId(article.authorId) },
+        { $set: set },
+        { returnDocument: 'before', session, timestamps: false },
+      )
+        .comment('articles.update')
+        .lean();
+      if (!before) throw new NotFoundError('Article');
+      await this.tags.change(set.tagList, before.tagList, session);
+      return { ...before, ...set };
+    });
     return this.remember(toArticleRecord(doc));
   }
 
@@ -219,14 +248,20 @@ export class ArticleService {
     if (!this.canDelete(article)) throw new ForbiddenError('You cannot delete this article.');
     const { Article, Comment, Favorite } = this.deps.models;
     const articleId = new Types.ObjectId(id);
-    // One transaction: the article, its comments and its favourites go together or not at all. A favourite or
-    // comment written at the same moment writes the article too (its counter), so one of the two conflicts
-    // and is retried, and then sees the other's outcome.
+    // One transaction: the article, its comments, its favourites and its tags' counts go together or not at
+    // all. A favourite or comment written at the same moment writes the article too (its counter), so one of
+    // the two conflicts and is retried, and then sees the other's outcome.
     await this.deps.db.transaction(async (session) => {
-      const deleted = await Article.deleteOne({ _id: articleId }, { session }).comment('articles.delete');
-      if (deleted.deletedCount === 0) throw new NotFoundError('Article');
+      const deleted = await Article.findOneAndDelete(
+        { _id: articleId },
+        { session, projection: { tagList: 1 } },
+      )
+        .comment('articles.delete')
+        .lean();
+      if (!deleted) throw new NotFoundError('Article');
       await Comment.deleteMany({ articleId }, { session }).comment('comments.deleteByArticle');
       await Favorite.deleteMany({ articleId }, { session }).comment('favorites.deleteByArticle');
+      await this.tags.change([], deleted.tagList, session);
       if (deletesArticleAsModerator(this.viewer, article)) {
         const detail = `"${article.slug}" by user:${article.authorId}`;
         const actorId = this.requireUser();
@@ -345,6 +380,23 @@ export class ArticleService {
       codec: this.cursors,
       toNode: (doc) => this.remember(toArticleRecord(doc)),
       count: count ?? (() => Article.countDocuments(filter).comment('articles.count').exec()),
+    });
+  }
+
+  private searchPage(
+    list: string,
+    terms: string,
+    filter: Filter,
+    page: PageArgs,
+  ): Promise<Connection<ArticleRecord>> {
+    return rankedPage({
+      list,
+      args: page,
+      codec: this.cursors,
+      read: (window) => this.search.page(terms, filter, window),
+      positionOf: scoredPosition,
+      toNode: (doc) => this.remember(toArticleRecord(doc)),
+      count: () => this.search.count(terms, filter),
     });
   }
 

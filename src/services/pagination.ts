@@ -23,15 +23,21 @@ export interface PageArgs {
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-interface Position {
+export interface Position {
   readonly at: Date;
   readonly id: Types.ObjectId;
 }
 
+/** A place in a list ranked by a score (search relevance), then newest first. */
+export interface RankedPosition extends Position {
+  readonly score: number;
+}
+
 /**
- * Opaque, tamper-evident cursors: a position (time, id) and the list it came from, signed with a key derived
- * from the token secret. A forged cursor, or one from another list (another kind of list, another user's
- * followers, another filter), is refused rather than answered with a wrong page.
+ * Opaque, tamper-evident cursors: a position (time, id, and for ranked lists the score) and the list it came
+ * from, signed with a key derived from the token secret. A forged cursor, or one from another list (another
+ * kind of list, another user's followers, another filter, other search terms), is refused rather than
+ * answered with a wrong page.
  */
 export class CursorCodec {
   /** Each list's tag, computed once: a page's cursors all name the same list. */
@@ -39,24 +45,39 @@ export class CursorCodec {
 
   constructor(private readonly key: Buffer) {}
 
-  /** `list` names the list exactly, e.g. `followers:<user id>`. */
-  encode(list: string, at: Date, id: string): string {
-    const payload = Buffer.from(`${this.listTag(list)}:${at.getTime()}:${id}`).toString('base64url');
+  /**
+   * `list` names the list exactly, e.g. `followers:<user id>`. A score is kept exactly: the 64 bits of the
+   * double, so that the next page starts precisely after the item, ties included.
+   */
+  encode(list: string, at: Date, id: string, score?: number): string {
+    let text = `${this.listTag(list)}:${at.getTime()}:${id}`;
+    if (score !== undefined) {
+      const bits = Buffer.alloc(8);
+      bits.writeDoubleBE(score);
+      text += `:${bits.toString('hex')}`;
+    }
+    const payload = Buffer.from(text).toString('base64url');
     return `${payload}.${this.sign(payload)}`;
   }
 
-  decode(list: string, cursor: string, argument: string): Position {
+  decode(list: string, cursor: string, argument: string): Position;
+  decode(list: string, cursor: string, argument: string, ranked: true): RankedPosition;
+  decode(list: string, cursor: string, argument: string, ranked = false): Position | RankedPosition {
     const invalid = new BadUserInputError(`The \`${argument}\` cursor is not valid for this list.`, argument);
     const [payload, signature, extra] = cursor.split('.');
     if (!payload || !signature || extra !== undefined || cursor.length > 200) throw invalid;
     const expected = Buffer.from(this.sign(payload));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid;
-    const match = /^([\w-]{16}):(\d{1,15}):([0-9a-f]{24})$/.exec(
+    const match = /^([\w-]{16}):(\d{1,15}):([0-9a-f]{24})(?::([0-9a-f]{16}))?$/.exec(
       Buffer.from(payload, 'base64url').toString(),
     );
-    if (!match || match[1] !== this.listTag(list)) throw invalid;
-    return { at: new Date(Number(match[2])), id: new Types.ObjectId(match[3]) };
+    if (!match || match[1] !== this.listTag(list) || (match[4] !== undefined) !== ranked) throw invalid;
+    const position = { at: new Date(Number(match[2])), id: new Types.ObjectId(match[3]) };
+    if (match[4] === undefined) return position;
+    const score = Buffer.from(match[4], 'hex').readDoubleBE();
+    if (!Number.isFinite(score)) throw invalid;
+    return { ...position, score };
   }
 
   private listTag(list: string): string {
@@ -73,12 +94,29 @@ export class CursorCodec {
   }
 }
 
+interface PageWindow<P> {
+  readonly backward: boolean;
+  readonly size: number;
+  readonly after: P | undefined;
+  readonly before: P | undefined;
+}
+
 /** Checks the paging arguments and decodes the cursors; every list, even an empty one, goes through it. */
+export function readPage(args: PageArgs, codec: CursorCodec, list: string): PageWindow<Position>;
 export function readPage(
   args: PageArgs,
   codec: CursorCodec,
   list: string,
-): { backward: boolean; size: number; after: Position | undefined; before: Position | undefined } {
+  ranked: true,
+): PageWindow<RankedPosition>;
+export function readPage(
+  args: PageArgs,
+  codec: CursorCodec,
+  list: string,
+  ranked = false,
+): PageWindow<Position | RankedPosition> {
+  const decode = (cursor: string, argument: string) =>
+    ranked ? codec.decode(list, cursor, argument, true) : codec.decode(list, cursor, argument);
   for (const name of ['first', 'last'] as const) {
     const value = args[name];
     if (value == null) continue;
@@ -93,8 +131,8 @@ export function readPage(
   return {
     backward,
     size: (backward ? args.last : args.first) ?? DEFAULT_PAGE_SIZE,
-    after: args.after == null ? undefined : codec.decode(list, args.after, 'after'),
-    before: args.before == null ? undefined : codec.decode(list, args.before, 'before'),
+    after: args.after == null ? undefined : decode(args.after, 'after'),
+    before: args.before == null ? undefined : decode(args.before, 'before'),
   };
 }
 
@@ -193,15 +231,29 @@ export async function keysetPage<TDoc extends { _id: Types.ObjectId }, TNode>(
     sort: { [sortField]: direction, _id: direction },
     limit: size + 1,
   });
+  return connectionOf(docs, size, backward, args, options, (doc) =>
+    codec.encode(list, (doc as unknown as Record<string, Date>)[sortField]!, doc._id.toHexString()),
+  );
+}
+
+/**
+ * The connection for `docs` read in list order (reversed when `backward`), one more than `size` when the list
+ * goes on past the page.
+ */
+async function connectionOf<TDoc, TNode>(
+  docs: TDoc[],
+  size: number,
+  backward: boolean,
+  args: PageArgs,
+  options: { readonly toNode: (doc: TDoc) => TNode | Promise<TNode>; readonly count: () => Promise<number> },
+  cursorOf: (doc: TDoc) => string,
+): Promise<Connection<TNode>> {
   const hasMore = docs.length > size;
   const page = docs.slice(0, size);
   if (backward) page.reverse();
 
   const edges = await Promise.all(
-    page.map(async (doc) => ({
-      cursor: codec.encode(list, (doc as unknown as Record<string, Date>)[sortField]!, doc._id.toHexString()),
-      node: await options.toNode(doc),
-    })),
+    page.map(async (doc) => ({ cursor: cursorOf(doc), node: await options.toNode(doc) })),
   );
   return {
     edges,
@@ -216,9 +268,54 @@ export async function keysetPage<TDoc extends { _id: Types.ObjectId }, TNode>(
   };
 }
 
+/** What a ranked list reads for one page: items strictly between the cursors, in ranking order or reversed. */
+export interface RankedWindow {
+  readonly after: RankedPosition | undefined;
+  readonly before: RankedPosition | undefined;
+  /** Read from the end: lowest ranked first. */
+  readonly backward: boolean;
+  /** One more than the page size: the extra item tells whether the list goes on. */
+  readonly limit: number;
+}
+
+export interface RankedOptions<TDoc, TNode> {
+  /** Names the list exactly (kind, filter and search terms); bound into its cursors. */
+  readonly list: string;
+  readonly args: PageArgs;
+  readonly codec: CursorCodec;
+  /** Reads a window of the list, ordered by score, then newest first, then by id (all descending). */
+  readonly read: (window: RankedWindow) => Promise<TDoc[]>;
+  readonly positionOf: (doc: TDoc) => RankedPosition;
+  readonly toNode: (doc: TDoc) => TNode | Promise<TNode>;
+  readonly count: () => Promise<number>;
+}
+
+/**
+ * Keyset pagination over a list ranked by a score (search relevance), ties newest first, then by id: the
+ * cursors carry the score, so pages follow one another without repeats or gaps as long as the items' scores
+ * stay as they were.
+ */
+export async function rankedPage<TDoc, TNode>(
+  options: RankedOptions<TDoc, TNode>,
+): Promise<Connection<TNode>> {
+  const { args, codec, list } = options;
+  const { backward, size, after, before } = readPage(args, codec, list, true);
+  const docs = await options.read({ after, before, backward, limit: size + 1 });
+  return connectionOf(docs, size, backward, args, options, (doc) => {
+    const { at, id, score } = options.positionOf(doc);
+    return codec.encode(list, at, id.toHexString(), score);
+  });
+}
+
 /** An empty page, for lists whose filter names something that does not exist; the arguments still count. */
-export function emptyConnection<T>(args: PageArgs, codec: CursorCodec, list: string): Connection<T> {
-  readPage(args, codec, list);
+export function emptyConnection<T>(
+  args: PageArgs,
+  codec: CursorCodec,
+  list: string,
+  ranked = false,
+): Connection<T> {
+  if (ranked) readPage(args, codec, list, true);
+  else readPage(args, codec, list);
   return {
     edges: [],
     pageInfo: { startCursor: null, endCursor: null, hasNextPage: false, hasPreviousPage: false },

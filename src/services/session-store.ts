@@ -68,12 +68,28 @@ export class SessionStore {
     return this.models.Session.findOneAndUpdate(
       { refreshHash: presented, ...SessionStore.live(now) },
       {
-        $set: { refreshHash: next, expiresAt },
+        $set: { refreshHash: next, expiresAt, previousRefreshHash: presented, rotatedAt: now },
         $push: { spentRefreshHashes: { $each: [presented], $slice: -SPENT_TOKENS_KEPT } },
       },
       { returnDocument: 'after' },
     )
       .comment('sessions.rotate')
+      .lean();
+  }
+
+  /**
+   * The live session whose latest rotation, after `since`, spent `presented` and issued `next` (still its
+   * current token); null otherwise. Only the latest rotation qualifies: a token whose successor was itself
+   * rotated already is plain reuse.
+   */
+  async rotatedSince(presented: string, next: string, since: Date, now: Date): Promise<SessionDoc | null> {
+    return this.models.Session.findOne({
+      refreshHash: next,
+      previousRefreshHash: presented,
+      rotatedAt: trusted({ $gt: since }),
+      ...SessionStore.live(now),
+    })
+      .comment('sessions.rotatedSince')
       .lean();
   }
 

@@ -6,7 +6,7 @@ import { UnauthenticatedError, UserInputErrors } from '../errors';
 import { auditTarget, type AuditLog } from './audit-log';
 import { toUserRecord, type SessionTokens, type UserRecord } from './records';
 import { identityKey, normalize } from './text';
-import { addressKey, AttemptThrottle } from './throttle';
+import { SignInThrottle } from './throttle';
 import type { UserService } from './user.service';
 
 export interface RequestInfo {
@@ -24,7 +24,7 @@ const BAD_REFRESH = 'The refresh token is invalid or has expired. Sign in again.
  * presenting a spent token ends it, and ending it invalidates every access token that names it.
  */
 export class SessionService {
-  private readonly signInThrottle: AttemptThrottle;
+  private readonly signInThrottle: SignInThrottle;
 
   constructor(
     private readonly deps: Pick<
@@ -36,12 +36,7 @@ export class SessionService {
     private readonly request: RequestInfo,
     private readonly audit: AuditLog,
   ) {
-    this.signInThrottle = new AttemptThrottle(
-      deps,
-      'sign_in',
-      deps.config.signInMaxFailures,
-      deps.config.signInWindowSeconds,
-    );
+    this.signInThrottle = new SignInThrottle(deps);
   }
 
   async signUp(input: { username: string; email: string; password: string }): Promise<SessionTokens> {
@@ -50,17 +45,14 @@ export class SessionService {
   }
 
   /**
-   * Failed sign-ins are limited per account and per client address. An unknown email costs the same bcrypt
-   * time as a wrong password and gives the same error, so neither timing nor wording reveals an account.
+   * Failed sign-ins are limited per account and client address, per address, and per account (SignInThrottle).
+   * An unknown email costs the same bcrypt time as a wrong password and gives the same error, so neither
+   * timing nor wording reveals an account.
    */
   async signIn(input: { email: string; password: string }): Promise<SessionTokens> {
     const emailKey = identityKey(normalize(input.email));
-    // Sign-in input is not validated, and a key names a counter document: bounded, so is the document.
-    const keys = [
-      `signin:account:${emailKey.slice(0, 320)}`,
-      `signin:address:${addressKey(this.request.clientAddress)}`,
-    ];
-    await this.signInThrottle.reserve(keys);
+    const { clientAddress } = this.request;
+    await this.signInThrottle.reserve(emailKey, clientAddress);
 
     const doc = await this.deps.models.User.findOne({ emailKey }).comment('users.byEmail').lean();
     const ok = doc
@@ -74,19 +66,29 @@ export class SessionService {
       throw WRONG_CREDENTIALS;
     }
 
-    await this.signInThrottle.refund(keys);
+    await this.signInThrottle.refund(emailKey, clientAddress);
     const user = toUserRecord(doc);
     this.users.prime(user);
     return this.start(user, 'SIGN_IN');
   }
 
-  /** Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked. */
-  async refresh(refreshToken: string): Promise<SessionTokens> {
-    const { sessions } = this.deps;
+  /**
+   * Rotates a refresh token. A spent token means it was stolen or replayed: its whole family is revoked, unless
+   * it was spent by the session's latest rotation less than REFRESH_REUSE_GRACE_SECONDS ago. Then it gets the
+   * same successor again, with an access token of the same session: two tabs that refresh at once both stay
+   * signed in, and a client whose response was lost can retry. (Within the grace period a thief replaying a
+   * spent token gets the current pair too; that is the price of the grace, kept short.)
+   */
+  async refresh(refreshToken: string, now = new Date()): Promise<SessionTokens> {
+    const { config, sessions, tokens } = this.deps;
     const presented = hashRefreshToken(refreshToken);
-    const next = newRefreshToken();
-    const now = new Date();
-    const session = await sessions.rotate(presented, hashRefreshToken(next), this.refreshExpiry(now), now);
+    const next = tokens.successorRefreshToken(refreshToken);
+    const nextHash = hashRefreshToken(next);
+    let session = await sessions.rotate(presented, nextHash, this.refreshExpiry(now), now);
+    if (!session && config.refreshReuseGraceSeconds > 0) {
+      const since = new Date(now.getTime() - config.refreshReuseGraceSeconds * 1000);
+      session = await sessions.rotatedSince(presented, nextHash, since, now);
+    }
     if (!session) {
       const revoked = await sessions.revokeFamily(presented);
       if (revoked) {

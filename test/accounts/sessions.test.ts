@@ -1,4 +1,7 @@
 import { decodeJwt } from 'jose';
+import { ANONYMOUS } from '../../src/auth/viewer';
+import { UnauthenticatedError } from '../../src/errors';
+import { createServices } from '../../src/services';
 import { createTestApp, type TestApp } from '../support/harness';
 import { newSession, refreshSession, SIGN_OUT, signUp, viewerIdOf } from '../support/fixtures';
 
@@ -22,6 +25,21 @@ function signOut(token: string, input: { allSessions?: boolean } = {}) {
 
 function sessionIdOf(token: string): string {
   return decodeJwt(token)['sid'] as string;
+}
+
+const graceMs = () => app.config.refreshReuseGraceSeconds * 1000;
+
+/** Moves a session's latest rotation back past the reuse grace period, as the passing of time would. */
+async function outOfGrace(accessToken: string) {
+  await app.deps.models.Session.updateOne(
+    { _id: sessionIdOf(accessToken) },
+    { $set: { rotatedAt: new Date(Date.now() - graceMs() - 1000) } },
+  );
+}
+
+/** The session service of a fresh request, for calls that take the time as an argument. */
+function sessions() {
+  return createServices(app.deps, ANONYMOUS, { clientAddress: '127.0.0.1' }).sessions;
 }
 
 describe('refreshSession', () => {
@@ -49,9 +67,10 @@ describe('refreshSession', () => {
     expect(await viewerIdOf(app, second.data.refreshSession.token)).toBe(alice.id);
   });
 
-  test('when a spent refresh token is presented, then it is refused and its whole family is revoked', async () => {
+  test('when a spent refresh token is presented after the grace period, then it is refused and its whole family is revoked', async () => {
     const alice = await signUp(app);
     const rotated = (await refreshSession(app, alice.refreshToken)).data.refreshSession;
+    await outOfGrace(alice.token);
 
     expectRefused(await refreshSession(app, alice.refreshToken));
 
@@ -67,26 +86,95 @@ describe('refreshSession', () => {
     const alice = await signUp(app);
     const laptop = await newSession(app, alice);
     await refreshSession(app, alice.refreshToken);
+    await outOfGrace(alice.token);
     expectRefused(await refreshSession(app, alice.refreshToken));
 
     expect(await viewerIdOf(app, laptop.token)).toBe(alice.id);
     expect((await refreshSession(app, laptop.refreshToken)).data.refreshSession.errors).toEqual([]);
   });
 
-  test('when two refreshes race with one token, then exactly one succeeds', async () => {
+  test('when a spent refresh token is presented again within the grace period, then the same successor comes back for the same session', async () => {
+    const alice = await signUp(app);
+    const first = (await refreshSession(app, alice.refreshToken)).data.refreshSession;
+    const again = await refreshSession(app, alice.refreshToken);
+
+    expect(again.errors).toBeUndefined();
+    const second = again.data.refreshSession;
+    expect(second.errors).toEqual([]);
+    expect(second.refreshToken).toBe(first.refreshToken);
+    expect(sessionIdOf(second.token)).toBe(sessionIdOf(alice.token));
+    expect(await viewerIdOf(app, second.token)).toBe(alice.id);
+    expect(await viewerIdOf(app, first.token)).toBe(alice.id);
+    expect(await app.deps.models.Session.countDocuments({ userId: alice.id })).toBe(1);
+    // The successor rotates as usual: the chain goes on.
+    const third = (await refreshSession(app, first.refreshToken)).data.refreshSession;
+    expect(third.errors).toEqual([]);
+    expect(third.refreshToken).not.toBe(first.refreshToken);
+    expect(await viewerIdOf(app, third.token)).toBe(alice.id);
+  });
+
+  test('when a spent token comes back just inside the grace period, then the same pair; at its end, the family is revoked', async () => {
+    const alice = await signUp(app);
+    const rotatedAt = new Date();
+    const first = await sessions().refresh(alice.refreshToken, rotatedAt);
+
+    const inside = await sessions().refresh(
+      alice.refreshToken,
+      new Date(rotatedAt.getTime() + graceMs() - 1),
+    );
+    expect(inside.refreshToken).toBe(first.refreshToken);
+    expect(sessionIdOf(inside.token)).toBe(sessionIdOf(alice.token));
+    expect(inside.user.id).toBe(alice.id);
+
+    await expect(
+      sessions().refresh(alice.refreshToken, new Date(rotatedAt.getTime() + graceMs())),
+    ).rejects.toThrow(UnauthenticatedError);
+    expect(await app.deps.models.Session.findById(sessionIdOf(alice.token)).lean()).toBeNull();
+    expectRefused(await refreshSession(app, first.refreshToken));
+  });
+
+  test('when the successor was itself rotated already, then presenting the older token within the grace period is reuse', async () => {
+    const alice = await signUp(app);
+    const now = Date.now();
+    const first = await sessions().refresh(alice.refreshToken, new Date(now));
+    await sessions().refresh(first.refreshToken, new Date(now + 1000));
+
+    await expect(sessions().refresh(alice.refreshToken, new Date(now + 2000))).rejects.toThrow(
+      UnauthenticatedError,
+    );
+    expect(await app.deps.models.Session.findById(sessionIdOf(alice.token)).lean()).toBeNull();
+  });
+
+  test('when the grace period is 0, then a spent token is reuse at once', async () => {
+    const alice = await signUp(app);
+    const deps = { ...app.deps, config: { ...app.config, refreshReuseGraceSeconds: 0 } };
+    const noGrace = () => createServices(deps, ANONYMOUS, { clientAddress: '127.0.0.1' }).sessions;
+    const now = Date.now();
+    await noGrace().refresh(alice.refreshToken, new Date(now));
+    await expect(noGrace().refresh(alice.refreshToken, new Date(now))).rejects.toThrow(UnauthenticatedError);
+    expect(await app.deps.models.Session.findById(sessionIdOf(alice.token)).lean()).toBeNull();
+  });
+
+  test('when two tabs refresh with one token at the same moment, then both get the same pair and the session stays one', async () => {
     const alice = await signUp(app);
     const results = await Promise.all([
       refreshSession(app, alice.refreshToken),
       refreshSession(app, alice.refreshToken),
     ]);
 
-    const succeeded = results.filter((r) => r.data?.refreshSession?.token);
-    const refused = results.filter((r) => r.errors);
-    expect(succeeded).toHaveLength(1);
-    expect(refused).toHaveLength(1);
-    expectRefused(refused[0]!);
-    // The loser presented a token that was already spent: that is reuse, so the family is revoked.
-    expectRefused(await refreshSession(app, succeeded[0]!.data.refreshSession.refreshToken));
+    for (const result of results) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data.refreshSession.errors).toEqual([]);
+    }
+    const [a, b] = results.map((r) => r.data.refreshSession);
+    expect(a.refreshToken).toBe(b.refreshToken);
+    expect(sessionIdOf(a.token)).toBe(sessionIdOf(alice.token));
+    expect(sessionIdOf(b.token)).toBe(sessionIdOf(alice.token));
+    expect(await app.deps.models.Session.countDocuments({ userId: alice.id })).toBe(1);
+    expect(await viewerIdOf(app, a.token)).toBe(alice.id);
+    expect(await viewerIdOf(app, b.token)).toBe(alice.id);
+    // The one successor works for whichever tab refreshes next.
+    expect((await refreshSession(app, a.refreshToken)).data.refreshSession.errors).toEqual([]);
   });
 
   test('when the session has expired but is not swept yet, then its refresh token is refused', async () => {
@@ -119,9 +207,16 @@ describe('refreshSession', () => {
   test('when a session is stored, then it holds only hashes of its refresh tokens', async () => {
     const alice = await signUp(app);
     const rotated = (await refreshSession(app, alice.refreshToken)).data.refreshSession;
-    const stored = JSON.stringify(await app.deps.models.Session.findById(sessionIdOf(alice.token)).lean());
-    expect(stored).not.toContain(alice.refreshToken);
-    expect(stored).not.toContain(rotated.refreshToken);
+    const again = (await refreshSession(app, rotated.refreshToken)).data.refreshSession;
+    const stored = await app.deps.models.Session.findById(sessionIdOf(alice.token)).lean();
+    const text = JSON.stringify(stored);
+    for (const token of [alice.refreshToken, rotated.refreshToken, again.refreshToken]) {
+      expect(text).not.toContain(token);
+    }
+    // What is kept of the tokens, the spent ones included, are their 43-character hashes.
+    const kept = [stored!.refreshHash, stored!.previousRefreshHash, ...stored!.spentRefreshHashes];
+    expect(kept).toHaveLength(4);
+    for (const value of kept) expect(value).toMatch(/^[\w-]{43}$/);
   });
 });
 

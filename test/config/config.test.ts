@@ -51,12 +51,16 @@ describe('loadConfig', () => {
     TOKEN_SECRET: ['short', 'a'.repeat(64), 'change-me-change-me-change-me-change-me-0123456789'],
     ACCESS_TOKEN_TTL_SECONDS: ['0', '10', 'never', `${25 * 3600}`],
     REFRESH_TOKEN_TTL_SECONDS: ['1', 'x'],
+    REFRESH_REUSE_GRACE_SECONDS: ['-1', '301', 'soon'],
     BCRYPT_ROUNDS: ['3', '16', 'ten'],
     CORS_ORIGINS: ['*', 'not a url', 'https://app.example.com/path'],
     LOG_LEVEL: ['verbose'],
     INTROSPECTION: ['yes', 'on'],
     GRAPHQL_JIT: ['yes', 'jit'],
     SIGNIN_MAX_FAILURES: ['0', 'many'],
+    // Below SIGNIN_MAX_FAILURES (10 by default) as well as out of range.
+    SIGNIN_ADDRESS_MAX_FAILURES: ['0', 'x', '9'],
+    SIGNIN_ACCOUNT_MAX_FAILURES: ['0', '1.5', '9'],
     SIGNIN_WINDOW_SECONDS: ['0', '1e3'],
     SHUTDOWN_TIMEOUT_MS: ['-5', 'soon'],
     BODY_LIMIT_BYTES: ['10', '1mb'],
@@ -175,6 +179,22 @@ describe('loadConfig', () => {
 
   test('when MAX_QUERY_COST exceeds RATE_LIMIT_MAX_POINTS, then loading fails naming MAX_QUERY_COST', () => {
     expect(errorOf({ MAX_QUERY_COST: '500', RATE_LIMIT_MAX_POINTS: '100' }).key).toBe('MAX_QUERY_COST');
+  });
+
+  test('when the per-address and per-account sign-in limits are unset, then they are never below the per-pair one', () => {
+    expect(loadConfig({})).toMatchObject({
+      signInMaxFailures: 10,
+      signInAddressMaxFailures: 50,
+      signInAccountMaxFailures: 100,
+    });
+    expect(loadConfig({ SIGNIN_MAX_FAILURES: '200' })).toMatchObject({
+      signInMaxFailures: 200,
+      signInAddressMaxFailures: 200,
+      signInAccountMaxFailures: 200,
+    });
+    expect(loadConfig({ SIGNIN_MAX_FAILURES: '3', SIGNIN_ACCOUNT_MAX_FAILURES: '3' })).toMatchObject({
+      signInAccountMaxFailures: 3,
+    });
   });
 
   test('when TRUST_PROXY is a hop count or a list of CIDRs, then it is parsed', () => {

@@ -45,4 +45,11 @@ test('when seeded twice, then the second run adds nothing and the demo users can
   expect(home.errors).toBeUndefined();
   expect(home.data.articles.totalCount).toBe(40);
   expect(home.data.tags.length).toBeGreaterThan(3);
+  // The seed writes articles in bulk, and counts their tags after.
+  const uses = new Map<string, number>();
+  for (const doc of await app.deps.models.Article.find({}, { tagList: 1 }).lean()) {
+    for (const tag of doc.tagList) uses.set(tag, (uses.get(tag) ?? 0) + 1);
+  }
+  const stored = await app.deps.models.Tag.find().lean();
+  expect(new Map(stored.map((doc) => [doc._id, doc.count]))).toEqual(uses);
 });

@@ -148,8 +148,8 @@ describe('GET /metrics on METRICS_PORT', () => {
     expect(sum(after, commands) - sum(before, commands)).toBe(reported);
     expect(delta(commands, { tag: 'articles.page' })).toBe(1);
     expect(delta(commands, { tag: 'users.byId' })).toBe(1);
-    // Two counters (account and address) per sign-in attempt.
-    expect(delta(commands, { tag: 'throttle.reserve' })).toBe(4);
+    // Three counters (account and address, address, account) per sign-in attempt.
+    expect(delta(commands, { tag: 'throttle.reserve' })).toBe(6);
     expect(delta(commands, { tag: 'other' })).toBe(0);
 
     // The page's two authors in one batch.
@@ -254,7 +254,7 @@ describe('bounded labels', () => {
           const text = fs.readFileSync(file, 'utf8');
           // Tags name a collection (or a transaction) and what is asked of it: 'articles.byId'.
           for (const match of text.matchAll(
-            /'((?:articles|comments|favorites|follows|users|sessions|throttle|rateLimit|auth|transaction)\.[A-Za-z.]+)'/g,
+            /'((?:articles|comments|favorites|follows|users|sessions|tags|throttle|rateLimit|auth|transaction)\.[A-Za-z.]+)'/g,
           ))
             used.add(match[1]!);
         }

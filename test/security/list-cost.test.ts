@@ -27,3 +27,10 @@ test('when `first` is over the largest page, then it is priced at the largest pa
     1 + MAX_PAGE_SIZE,
   );
 });
+
+test('when articles are searched, then the list is priced like any other page of articles', () => {
+  expect(cost('{ articles(search: "dragons", first: 50) { nodes { id } } }')).toBe(1 + 50);
+  expect(cost('{ articles(search: "dragons") { nodes { id author { id } } } }')).toBe(
+    cost('{ articles { nodes { id author { id } } } }'),
+  );
+});

@@ -25,6 +25,13 @@ export interface GraphQLResult<T = any> {
 /** Who sends a request: an access token, or a signed-up user holding one. */
 export type Caller = string | { token: string } | undefined;
 
+/** One command as the driver sent it. */
+export interface SentCommand {
+  name: string;
+  databaseName: string;
+  command: Record<string, any>;
+}
+
 /** What the driver itself sent for one request, by command name (getMore included). */
 export interface WireCommands {
   wire: Record<string, number>;
@@ -42,6 +49,11 @@ export interface ExecuteOptions {
 export interface Executed<T = any> extends GraphQLResult<T> {
   /** The MongoDB commands the operation sent, by query tag, as Atrium counts them, and as the driver sent them. */
   commands: { total: number; byTag: Record<string, number> } & WireCommands;
+  /**
+   * The commands themselves, in the order sent: to explain them, say (`explainDocsExamined`). Not enumerable:
+   * tests serialise whole results to look for secrets, and the commands hold what was written.
+   */
+  readonly sent: SentCommand[];
   status: number;
   headers: Map<string, string>;
 }
@@ -53,6 +65,8 @@ export interface HttpResult {
   json: any;
   /** The commands sent under this response's request id (`x-request-id`) until it was answered. */
   commands: WireCommands;
+  /** As `Executed.sent`. */
+  readonly sent: SentCommand[];
 }
 
 export interface GqlOptions {
@@ -149,18 +163,20 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     monitorCommands: true,
   });
   // By request id: the in-process path and the HTTP edge both run a request inside its diagnostics scope.
-  const wire = new Map<string, Map<string, number>>();
+  const wire = new Map<string, SentCommand[]>();
   db.connection.getClient().on('commandStarted', (event) => {
     const diagnostics = currentDiagnostics();
     if (!diagnostics) return;
-    const counts = wire.get(diagnostics.requestId) ?? new Map<string, number>();
-    counts.set(event.commandName, (counts.get(event.commandName) ?? 0) + 1);
-    wire.set(diagnostics.requestId, counts);
+    const sent = wire.get(diagnostics.requestId) ?? [];
+    sent.push({ name: event.commandName, databaseName: event.databaseName, command: event.command });
+    wire.set(diagnostics.requestId, sent);
   });
-  const sentFor = (requestId: string | null): WireCommands => {
-    const sent = Object.fromEntries((requestId && wire.get(requestId)) || []);
+  const sentFor = (requestId: string | null): WireCommands & { sent: SentCommand[] } => {
+    const sent = (requestId && wire.get(requestId)) || [];
     if (requestId) wire.delete(requestId);
-    return { wire: sent, wireTotal: Object.values(sent).reduce((sum, n) => sum + n, 0) };
+    const counts: Record<string, number> = {};
+    for (const { name } of sent) counts[name] = (counts[name] ?? 0) + 1;
+    return { wire: counts, wireTotal: sent.length, sent };
   };
   const deps = await createDeps(config, logger, db);
   const server = await createServer(deps);
@@ -180,8 +196,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     } catch {
       json = undefined;
     }
-    const commands = sentFor(response.headers.get('x-request-id'));
-    return { status: response.status, headers: response.headers, text, json, commands };
+    const { sent, ...commands } = sentFor(response.headers.get('x-request-id'));
+    return withSent({ status: response.status, headers: response.headers, text, json, commands }, sent);
   };
 
   const app: TestApp = {
@@ -207,12 +223,16 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       );
       if (response.body.kind !== 'single') throw new Error('incremental delivery is not used');
       const { mongoCommands, byTag } = diagnostics.snapshot();
-      return {
-        ...(response.body.singleResult as GraphQLResult<T>),
-        commands: { total: mongoCommands, byTag, ...sentFor(diagnostics.requestId) },
-        status: response.http.status ?? 200,
-        headers: new Map(response.http.headers),
-      };
+      const { sent, ...wire } = sentFor(diagnostics.requestId);
+      return withSent(
+        {
+          ...(response.body.singleResult as GraphQLResult<T>),
+          commands: { total: mongoCommands, byTag, ...wire },
+          status: response.http.status ?? 200,
+          headers: new Map(response.http.headers),
+        },
+        sent,
+      );
     },
     async listen() {
       if (!url) {
@@ -280,7 +300,15 @@ export async function requestLine(app: TestApp, requestId: string): Promise<LogL
 }
 
 /** The collections whose contents an attack must not change (throttle and rate-limit counters may). */
-export const DOMAIN_COLLECTIONS = ['users', 'sessions', 'articles', 'comments', 'favorites', 'follows'];
+export const DOMAIN_COLLECTIONS = [
+  'users',
+  'sessions',
+  'articles',
+  'comments',
+  'favorites',
+  'follows',
+  'tags',
+];
 
 export async function countDocuments(deps: AppDeps): Promise<Record<string, number>> {
   const db = deps.db.connection.db!;
@@ -316,4 +344,54 @@ export async function clearFailPoint(uri: string = mongoUri()): Promise<void> {
   } finally {
     await client.close();
   }
+}
+
+function withSent<T extends object>(result: T, sent: SentCommand[]): T & { readonly sent: SentCommand[] } {
+  return Object.defineProperty(result, 'sent', { value: sent, enumerable: false }) as T & {
+    readonly sent: SentCommand[];
+  };
+}
+
+/** Fields of a sent command that belong to its session or transport, not to what it asks. */
+const NOT_EXPLAINABLE = new Set([
+  'lsid',
+  'txnNumber',
+  'autocommit',
+  'startTransaction',
+  'readConcern',
+  'apiVersion',
+]);
+
+/** The documents MongoDB examines to answer these reads (`explain` with executionStats), by command. */
+export async function explainDocsExamined(
+  app: TestApp,
+  sent: readonly SentCommand[],
+): Promise<{ command: string; comment: string | undefined; docsExamined: number }[]> {
+  const results = [];
+  for (const { name, databaseName, command } of sent) {
+    if (!['find', 'aggregate', 'count', 'distinct'].includes(name)) continue;
+    const explainable = Object.fromEntries(
+      Object.entries(command).filter(([key]) => !key.startsWith('$') && !NOT_EXPLAINABLE.has(key)),
+    );
+    const explained = await app.deps.db.connection
+      .getClient()
+      .db(databaseName)
+      .command({ explain: explainable, verbosity: 'executionStats' });
+    const comment: unknown = command['comment'];
+    results.push({
+      command: name,
+      comment: typeof comment === 'string' ? comment : undefined,
+      docsExamined: sumOf(explained, 'totalDocsExamined'),
+    });
+  }
+  return results;
+}
+
+/** Every numeric `key` in a nested reply, added up (an aggregation reports one per stage that reads). */
+function sumOf(value: unknown, key: string): number {
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + sumOf(item, key), 0);
+  if (value === null || typeof value !== 'object') return 0;
+  let total = 0;
+  for (const [k, v] of Object.entries(value)) total += k === key && typeof v === 'number' ? v : sumOf(v, key);
+  return total;
 }
