@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
@@ -6,6 +5,7 @@ import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import mongoose from 'mongoose';
 import { buildEntryPoint, removeBuild } from '../support/build';
 import { mongoUri, withOptions } from '../support/harness';
+import { startAtriumProcess, type AtriumProcess, type LogLine } from '../support/process';
 
 /**
  * The process as `npm start` runs it, stopped by signals. Tests that stop MongoDB, or hold its replies
@@ -18,63 +18,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => removeBuild(main));
 
-type LogLine = Record<string, unknown>;
+type Atrium = AtriumProcess;
 
-interface Atrium {
-  readonly child: ChildProcess;
-  /** The child's log lines as they come, parsed. */
-  readonly lines: LogLine[];
-  readonly url: string;
-  /** Resolves with the exit code once the child's output has all been read. */
-  readonly exited: Promise<number | null>;
-  /** Resolves once a log line has this message. */
-  logged(msg: string): Promise<LogLine>;
-}
-
-async function startAtrium(env: Record<string, string>): Promise<Atrium> {
-  const child = spawn(process.execPath, [main], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      TOKEN_SECRET: randomBytes(48).toString('base64'),
-      BCRYPT_ROUNDS: '4',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: LogLine[] = [];
-  const waiting: { msg: string; resolve: (line: LogLine) => void }[] = [];
-  let pending = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    pending += chunk.toString();
-    const complete = pending.split('\n');
-    pending = complete.pop()!;
-    for (const text of complete) {
-      if (!text) continue;
-      const line = JSON.parse(text) as LogLine;
-      lines.push(line);
-      for (const waiter of waiting) if (waiter.msg === line['msg']) waiter.resolve(line);
-    }
-  });
-  // 'close' comes after the child's output has all been read, 'exit' may come before.
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const logged = (msg: string) =>
-    new Promise<LogLine>((resolve) => {
-      const line = lines.find((l) => l['msg'] === msg);
-      if (line) resolve(line);
-      else waiting.push({ msg, resolve });
-    });
-  const ready = await Promise.race([
-    logged('Atrium is ready'),
-    exited.then((code) => {
-      throw new Error(`exited with ${code} before listening: ${JSON.stringify(lines)}`);
-    }),
-  ]);
-  return { child, lines, url: `http://127.0.0.1:${String(ready['port'])}`, exited, logged };
-}
+const startAtrium = (env: Record<string, string>): Promise<Atrium> => startAtriumProcess([main], env);
 
 /** A one-member replica set of the test's own, with fail points enabled. */
 async function startMongo(): Promise<MongoMemoryReplSet> {

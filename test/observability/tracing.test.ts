@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -6,6 +6,7 @@ import mongoose from 'mongoose';
 import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { buildEntryPoint, removeBuild } from '../support/build';
 import { failCommand, withOptions } from '../support/harness';
+import { startAtriumProcess } from '../support/process';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 
 /**
@@ -45,46 +46,17 @@ interface Service {
 /** The built service, with the preload, on its own database (dropped when it stops). */
 async function startService(env: Record<string, string>): Promise<Service> {
   const dbName = `atrium_tracing_${randomUUID().replaceAll('-', '')}`;
-  const child = spawn(process.execPath, ['--require', preload, main], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      MONGODB_URI: withOptions(mongoUri(), {}, dbName),
-      TOKEN_SECRET: randomBytes(48).toString('base64'),
-      BCRYPT_ROUNDS: '4',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines: Record<string, unknown>[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    let pending = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const complete = pending.split('\n');
-      pending = complete.pop()!;
-      for (const text of complete) {
-        if (!text) continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        lines.push(line);
-        if (line['msg'] === 'Atrium is ready' && typeof line['port'] === 'number') resolve(line['port']);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code} before listening: ${stderr}`)));
+  const atrium = await startAtriumProcess(['--require', preload, main], {
+    MONGODB_URI: withOptions(mongoUri(), {}, dbName),
+    ...env,
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: atrium.url,
     dbName,
-    lines,
+    lines: atrium.lines,
     async stop() {
-      child.kill('SIGTERM');
-      const code = await closed;
+      atrium.child.kill('SIGTERM');
+      const code = await atrium.exited;
       await mongoose.connection.useDb(dbName).dropDatabase();
       return code;
     },
