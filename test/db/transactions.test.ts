@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
-import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
+import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { createDeps } from '../../src/deps';
 import { authenticate, readAuthorization } from '../../src/auth/authenticate';
 import { loadConfig } from '../../src/config';
@@ -8,6 +8,7 @@ import { openDatabase, type Database } from '../../src/db';
 import type { AppDeps } from '../../src/deps';
 import { createLogger } from '../../src/observability/logger';
 import { createServices } from '../../src/services';
+import { startMongo } from '../support/mongo';
 
 /**
  * A transaction whose commit fails with a transient error, or whose commit reply is lost, is retried by the
@@ -21,9 +22,7 @@ let deps: AppDeps;
 const sent = new Map<string, number>();
 
 beforeAll(async () => {
-  replSet = await MongoMemoryReplSet.create({
-    replSet: { count: 1, args: ['--setParameter', 'enableTestCommands=1'] },
-  });
+  replSet = await startMongo();
   const config = loadConfig({
     NODE_ENV: 'test',
     BCRYPT_ROUNDS: '4',

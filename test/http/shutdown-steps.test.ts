@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
-import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
+import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import mongoose from 'mongoose';
 import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/db';
@@ -18,6 +18,7 @@ import {
 } from '../../src/shutdown';
 import { CREATE_USER, SIGN_IN, userInput } from '../support/fixtures';
 import { CREATE_ARTICLE, articleInput } from '../support/content';
+import { startMongo } from '../support/mongo';
 
 /**
  * The shutdown main.ts runs: its steps one after the other under one deadline, and the signals that start
@@ -184,9 +185,7 @@ describe('with the real server and a MongoDB that goes away', () => {
   let sent: string[];
 
   beforeEach(async () => {
-    mongod = await MongoMemoryReplSet.create({
-      replSet: { count: 1, args: ['--setParameter', 'enableTestCommands=1'] },
-    });
+    mongod = await startMongo();
     const config = loadConfig({
       NODE_ENV: 'test',
       BCRYPT_ROUNDS: '4',

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
+import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import mongoose from 'mongoose';
 import { buildEntryPoint, removeBuild } from '../support/build';
 import { mongoUri, withOptions } from '../support/harness';
+import { startMongo } from '../support/mongo';
 import { startAtriumProcess, type AtriumProcess, type LogLine } from '../support/process';
 
 /**
@@ -21,13 +22,6 @@ afterAll(() => removeBuild(main));
 type Atrium = AtriumProcess;
 
 const startAtrium = (env: Record<string, string>): Promise<Atrium> => startAtriumProcess([main], env);
-
-/** A one-member replica set of the test's own, with fail points enabled. */
-async function startMongo(): Promise<MongoMemoryReplSet> {
-  return MongoMemoryReplSet.create({
-    replSet: { count: 1, args: ['--setParameter', 'enableTestCommands=1'] },
-  });
-}
 
 async function holdReplies(mongod: MongoMemoryReplSet, data: Record<string, unknown>): Promise<void> {
   const admin = new mongoose.mongo.MongoClient(mongod.getUri());

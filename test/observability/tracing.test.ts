@@ -3,9 +3,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mongoose from 'mongoose';
-import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
+import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { buildEntryPoint, removeBuild } from '../support/build';
 import { failCommand, withOptions } from '../support/harness';
+import { startMongo } from '../support/mongo';
 import { startAtriumProcess } from '../support/process';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 
@@ -20,9 +21,7 @@ let preload: string;
 let replSet: MongoMemoryReplSet;
 const mongoUri = () => replSet.getUri();
 beforeAll(async () => {
-  replSet = await MongoMemoryReplSet.create({
-    replSet: { count: 1, args: ['--setParameter', 'enableTestCommands=1'] },
-  });
+  replSet = await startMongo();
   main = await buildEntryPoint();
   preload = path.join(path.dirname(main), 'observability', 'tracing-preload.js');
 }, 120_000);
