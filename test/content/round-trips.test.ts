@@ -92,7 +92,7 @@ test('when the article page shows an article with many comments, then it costs a
     costs.push(result.commands.total - SESSION_CHECK);
   }
   expect(new Set(costs).size).toBe(1);
-  // articles.bySlug, users.byId, comments.byArticle (with their authors), favorites.stats, follows.byViewer
+  // articles.bySlug, users.byId, comments.byArticle (with their authors), favorites.byViewer, follows.byViewer
   expect(costs[0]).toBe(5);
 });
 
