@@ -1,6 +1,12 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import mongoose, { type ClientSession, type Connection, type Query, type Schema } from 'mongoose';
+import mongoose, {
+  type Aggregate,
+  type ClientSession,
+  type Connection,
+  type Query,
+  type Schema,
+} from 'mongoose';
 import type { Config } from './config';
 import type { Logger } from './observability/logger';
 import { createModels, ensureIndexes, type Models } from './models';
@@ -50,19 +56,24 @@ export interface DatabaseOptions {
   readonly monitorCommands?: boolean;
 }
 
+/** Each connection's limit. The models' schemas are shared by every connection of the process, and mongoose
+ * applies a connection's plugins to a schema once only, so the plugin looks up the limit of the connection
+ * a query runs on rather than keeping the first connection's. */
+const maxTimeOf = new WeakMap<Connection, number>();
+
 /**
  * mongoose's global `maxTimeMS` reaches only finds, counts, findOneAndUpdate and aggregations; this plugin
  * gives it to every query and aggregation of the connection's models, unless one sets its own.
  */
-function maxTimePlugin(maxTimeMS: number) {
-  return (schema: Schema): void => {
-    schema.pre(QUERY_OPERATIONS, { document: false, query: true }, function (this: Query<unknown, unknown>) {
-      if (this.getOptions().maxTimeMS === undefined) this.maxTimeMS(maxTimeMS);
-    });
-    schema.pre('aggregate', function () {
-      if (this.options.maxTimeMS === undefined) this.option({ maxTimeMS });
-    });
-  };
+function maxTimePlugin(schema: Schema): void {
+  schema.pre(QUERY_OPERATIONS, { document: false, query: true }, function (this: Query<unknown, unknown>) {
+    const maxTimeMS = maxTimeOf.get(this.model.db);
+    if (maxTimeMS !== undefined && this.getOptions().maxTimeMS === undefined) this.maxTimeMS(maxTimeMS);
+  });
+  schema.pre('aggregate', function (this: Aggregate<unknown>) {
+    const maxTimeMS = maxTimeOf.get(this.model().db);
+    if (maxTimeMS !== undefined && this.options.maxTimeMS === undefined) this.option({ maxTimeMS });
+  });
 }
 
 /**
@@ -124,7 +135,8 @@ export async function openDatabase(
     serverSelectionTimeoutMS: Math.min(5_000, maxTimeMS),
     maxPoolSize: 50,
   });
-  connection.plugin(maxTimePlugin(maxTimeMS));
+  maxTimeOf.set(connection, maxTimeMS);
+  connection.plugin(maxTimePlugin);
   connection.plugin(diagnosticsPlugin);
   await connection.asPromise();
   const models = createModels(connection);

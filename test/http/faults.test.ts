@@ -108,14 +108,18 @@ test('when MongoDB is slower than the deadline, then the request is answered at 
     maxTimeMS: 3 * BLOCK_MS,
     listen: true,
   });
-  // The blocked find as the driver sees it.
-  const find = { started: false, answered: false };
+  // The blocked find as the driver sees it: the one on `users`, told apart by its wire request id from any
+  // other find the app sends meanwhile.
+  const find = { started: false, answered: false, requestId: -1 };
   const client = slowApp.deps.db.connection.getClient();
   client.on('commandStarted', (event) => {
-    if (event.commandName === 'find') find.started = true;
+    if (event.commandName === 'find' && event.command['find'] === 'users' && !find.started) {
+      find.started = true;
+      find.requestId = event.requestId;
+    }
   });
-  const answered = (event: { commandName: string }) => {
-    if (event.commandName === 'find') find.answered = true;
+  const answered = (event: { requestId: number }) => {
+    if (find.started && event.requestId === find.requestId) find.answered = true;
   };
   client.on('commandSucceeded', answered);
   client.on('commandFailed', answered);
