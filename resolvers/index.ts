@@ -1,5 +1,6 @@
 import type { NonEmptyArray } from 'type-graphql';
 import { AccountResolver } from './account/account.resolver';
+import { ApiKeyResolver } from './api-key/api-key.resolver';
 import { ArticleConnectionResolver, ArticleResolver } from './article/article.resolver';
 import { AuditEventConnectionResolver, AuditResolver } from './audit/audit.resolver';
 import { CommentResolver } from './comment/comment.resolver';
@@ -26,4 +27,5 @@ export const resolvers: NonEmptyArray<Function> = [
   CommentResolver,
   AuditResolver,
   AuditEventConnectionResolver,
+  ApiKeyResolver,
 ];

@@ -73,6 +73,12 @@ export interface Config {
   readonly rateLimitMaxPoints: number;
   /** Points given back per second. */
   readonly rateLimitRestoreRate: number;
+  /** Size of each API key's bucket of query-cost points (a key's own, apart from its owner's). */
+  readonly rateLimitApiKeyMaxPoints: number;
+  /** Points given back to an API key's bucket per second. */
+  readonly rateLimitApiKeyRestoreRate: number;
+  /** API keys a user may hold at once (neither revoked nor expired). */
+  readonly apiKeysMaxActivePerUser: number;
   readonly trustProxy: TrustProxy;
   /** The web app's address: links in account mail point there. */
   readonly publicAppUrl: string;
@@ -247,6 +253,11 @@ export const SPEC = {
   // Raised to MAX_QUERY_COST when that is higher.
   RATE_LIMIT_MAX_POINTS: setting(int(1, 10_000_000), 1000),
   RATE_LIMIT_RESTORE_RATE: setting(int(1, 1_000_000), 50),
+  // Each API key's own bucket: integrations run batches, so it is larger than a person's. Raised to
+  // MAX_QUERY_COST when that is higher.
+  RATE_LIMIT_API_KEY_MAX_POINTS: setting(int(1, 10_000_000), 5000),
+  RATE_LIMIT_API_KEY_RESTORE_RATE: setting(int(1, 1_000_000), 250),
+  API_KEYS_MAX_ACTIVE_PER_USER: setting(int(1, 1000), 10),
   TRUST_PROXY: setting((key: string, raw: string): TrustProxy => {
     if (raw === 'false') return { kind: 'none' };
     if (/^\d+$/.test(raw)) {
@@ -326,6 +337,15 @@ export function loadConfig(env: Env): Config {
   if (maxQueryCost > rateLimitMaxPoints) {
     throw new ConfigError('MAX_QUERY_COST', `must not exceed RATE_LIMIT_MAX_POINTS (${rateLimitMaxPoints})`);
   }
+  const rateLimitApiKeyMaxPoints =
+    read('RATE_LIMIT_API_KEY_MAX_POINTS') ??
+    Math.max(SPEC.RATE_LIMIT_API_KEY_MAX_POINTS.default, maxQueryCost);
+  if (maxQueryCost > rateLimitApiKeyMaxPoints) {
+    throw new ConfigError(
+      'MAX_QUERY_COST',
+      `must not exceed RATE_LIMIT_API_KEY_MAX_POINTS (${rateLimitApiKeyMaxPoints})`,
+    );
+  }
   const signInMaxFailures = value('SIGNIN_MAX_FAILURES');
   // A per-address or per-account limit below the per-pair one would let anyone's failures lock an account out.
   const atLeastPairLimit = (key: 'SIGNIN_ADDRESS_MAX_FAILURES' | 'SIGNIN_ACCOUNT_MAX_FAILURES'): number => {
@@ -372,6 +392,9 @@ export function loadConfig(env: Env): Config {
     rateLimitStore: value('RATE_LIMIT_STORE'),
     rateLimitMaxPoints,
     rateLimitRestoreRate: value('RATE_LIMIT_RESTORE_RATE'),
+    rateLimitApiKeyMaxPoints,
+    rateLimitApiKeyRestoreRate: value('RATE_LIMIT_API_KEY_RESTORE_RATE'),
+    apiKeysMaxActivePerUser: value('API_KEYS_MAX_ACTIVE_PER_USER'),
     trustProxy: value('TRUST_PROXY'),
     publicAppUrl: value('PUBLIC_APP_URL'),
     smtpUrl: read('SMTP_URL'),

@@ -6,6 +6,7 @@ import { connectDatabase, type Database } from './db';
 import { createMailer, type Mailer } from './mail/mailer';
 import type { Models } from './models';
 import type { Logger } from './observability/logger';
+import { ApiKeyStore } from './services/api-key-store';
 import { BackgroundWork } from './services/background';
 import { SessionStore } from './services/session-store';
 
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly passwords: PasswordHasher;
   /** The owner of the `sessions` collection, for authentication and the services alike. */
   readonly sessions: SessionStore;
+  /** The owner of the `api_keys` collection, for authentication and the services alike. */
+  readonly apiKeys: ApiKeyStore;
   /** Account mail, by SMTP or into files. */
   readonly mailer: Mailer;
   /** Work started by requests that they do not wait for; a stopping process waits for it. */
@@ -37,6 +40,7 @@ export async function createDeps(config: Config, logger: Logger, database?: Data
     tokens: new TokenService(secret, config.accessTokenTtlSeconds),
     passwords: new PasswordHasher(config.bcryptRounds),
     sessions: new SessionStore(db.models),
+    apiKeys: new ApiKeyStore(db.models),
     mailer: createMailer(config, logger),
     background: new BackgroundWork(logger),
   };

@@ -2,19 +2,25 @@ import 'reflect-metadata';
 import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchemaSync } from 'type-graphql';
 import { authChecker, resolvers } from '../resolvers';
+import { gateRootFields } from './graphql/scope-gate';
 
 let built: GraphQLSchema | undefined;
 
-/** The one schema of the service, built from the resolvers; the server and emit-schema both use it. */
+/**
+ * The one schema of the service, built from the resolvers; the server and emit-schema both use it. Every root
+ * field checks the API key scope of its caller first (src/graphql/scope-gate.ts).
+ */
 export function buildSchema(): GraphQLSchema {
-  built ??= describeRoots(
-    buildSchemaSync({
-      resolvers,
-      authChecker,
-      // Inputs are validated by the services, which own the rules; no class-validator.
-      validate: false,
-      emitSchemaFile: false,
-    }),
+  built ??= gateRootFields(
+    describeRoots(
+      buildSchemaSync({
+        resolvers,
+        authChecker,
+        // Inputs are validated by the services, which own the rules; no class-validator.
+        validate: false,
+        emitSchemaFile: false,
+      }),
+    ),
   );
   return built;
 }

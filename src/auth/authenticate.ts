@@ -1,5 +1,8 @@
 import type { AppDeps } from '../deps';
+import { currentDiagnostics } from '../observability/diagnostics';
+import { isActive, LAST_USED_RESOLUTION_MS } from '../services/api-key-store';
 import { toUserRecord, type UserRecord } from '../services/records';
+import { hashApiKeySecret, isWellFormedApiKeySecret, looksLikeApiKey } from './api-key-secret';
 import type { TokenProblem } from './tokens';
 import { ANONYMOUS, type Viewer } from './viewer';
 
@@ -7,16 +10,22 @@ import { ANONYMOUS, type Viewer } from './viewer';
 export type Credentials =
   | { readonly kind: 'none' }
   | { readonly kind: 'accessToken'; readonly token: string }
+  /** An integration's API key (`atr_…`), well formed or not. */
+  | { readonly kind: 'apiKey'; readonly secret: string }
   /** Something was presented, but in no form Atrium reads. */
   | { readonly kind: 'unreadable' };
 
 const SCHEME = /^(?:Bearer|Token)[ ]+([A-Za-z0-9._~+/=-]+)$/i;
 
-/** Reads `Authorization: Token <token>` (or `Bearer <token>`). */
+/** Reads `Authorization: Token <token>` (or `Bearer <token>`); `Bearer atr_…` is an API key. */
 export function readAuthorization(header: string | undefined): Credentials {
   if (header === undefined || header.trim() === '') return { kind: 'none' };
   const match = SCHEME.exec(header.trim());
-  return match ? { kind: 'accessToken', token: match[1]! } : { kind: 'unreadable' };
+  if (!match) return { kind: 'unreadable' };
+  const credential = match[1]!;
+  return looksLikeApiKey(credential)
+    ? { kind: 'apiKey', secret: credential }
+    : { kind: 'accessToken', token: credential };
 }
 
 export interface Authentication {
@@ -36,11 +45,13 @@ const anonymous = (problem?: TokenProblem): Authentication => ({
 /**
  * Credentials to a viewer: the one place that decides who is calling, for every transport. An access token is
  * trusted only while its session is live: one query reads the session and its user together, so an ended
- * session's token grants nothing at once, on every instance.
+ * session's token grants nothing at once, on every instance. An API key likewise: one indexed query by the
+ * hash of its secret reads the key and its owner on every request, so a revoked key grants nothing at once.
  */
 export async function authenticate(
-  deps: Pick<AppDeps, 'tokens' | 'sessions'>,
+  deps: Pick<AppDeps, 'tokens' | 'sessions' | 'apiKeys' | 'background'>,
   credentials: Credentials,
+  now: Date = new Date(),
 ): Promise<Authentication> {
   switch (credentials.kind) {
     case 'none':
@@ -56,5 +67,43 @@ export async function authenticate(
       const user = toUserRecord(userDoc);
       return { viewer: { kind: 'user', id: user.id, role: user.role, sessionId }, problem: undefined, user };
     }
+    case 'apiKey':
+      return authenticateApiKey(deps, credentials.secret, now);
   }
+}
+
+async function authenticateApiKey(
+  deps: Pick<AppDeps, 'apiKeys' | 'background'>,
+  secret: string,
+  now: Date,
+): Promise<Authentication> {
+  const metrics = currentDiagnostics()?.metrics;
+  // A mistyped, truncated or made-up secret fails its checksum: refused without reading anything.
+  if (!isWellFormedApiKeySecret(secret)) {
+    metrics?.apiKeyAuthentication('malformed');
+    return anonymous('TOKEN_INVALID');
+  }
+  const found = await deps.apiKeys.presented(hashApiKeySecret(secret));
+  if (!found?.user) {
+    metrics?.apiKeyAuthentication('unknown');
+    return anonymous('TOKEN_INVALID');
+  }
+  const { key } = found;
+  if (!isActive(key, now)) {
+    const expired = key.revokedAt === null;
+    metrics?.apiKeyAuthentication(expired ? 'expired' : 'revoked');
+    return anonymous(expired ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID');
+  }
+  metrics?.apiKeyAuthentication('ok');
+  // The last use is bookkeeping the request does not wait for, written at most once a minute per key: the
+  // key read above says whether it is due, so a key in steady use adds no write to its requests.
+  if (key.lastUsedAt === null || key.lastUsedAt.getTime() <= now.getTime() - LAST_USED_RESOLUTION_MS) {
+    deps.background.run('api key last use', null, () => deps.apiKeys.touch(key.id, now));
+  }
+  const user = toUserRecord(found.user);
+  return {
+    viewer: { kind: 'apiKey', id: user.id, role: user.role, keyId: key.id, scopes: key.scopes },
+    problem: undefined,
+    user,
+  };
 }

@@ -1,15 +1,24 @@
-import { UnauthenticatedError } from '../errors';
+import { ForbiddenError, UnauthenticatedError } from '../errors';
+import type { ApiScope } from './api-scopes';
 import type { Role } from './roles';
 
 /**
  * Who is calling, decided once per request at the edge by `authenticate`. Never null: anonymous is a viewer
- * too. Each kind names the credential it came from (`user`: an access token of a session). Rules ask the
+ * too. Each kind names the credential it came from (`user`: an access token of a session; `apiKey`: an API
+ * key, acting as its owner `id` within its `scopes`). Rules ask the
  * functions below rather than test `kind`, and each of them switches over every kind, so a new kind of
  * credential is a compile error in exactly the places that must decide what it may do.
  */
 export type Viewer =
   | { readonly kind: 'anonymous' }
-  | { readonly kind: 'user'; readonly id: string; readonly role: Role; readonly sessionId: string };
+  | { readonly kind: 'user'; readonly id: string; readonly role: Role; readonly sessionId: string }
+  | {
+      readonly kind: 'apiKey';
+      readonly id: string;
+      readonly role: Role;
+      readonly keyId: string;
+      readonly scopes: readonly ApiScope[];
+    };
 
 export const ANONYMOUS: Viewer = Object.freeze({ kind: 'anonymous' });
 
@@ -27,7 +36,8 @@ export function actorOf(viewer: Viewer): Actor | null {
     case 'anonymous':
       return null;
     case 'user':
-      return viewer;
+    case 'apiKey':
+      return { id: viewer.id, role: viewer.role };
   }
 }
 
@@ -48,6 +58,36 @@ export function sessionIdOf(viewer: Viewer): string | null {
       return null;
     case 'user':
       return viewer.sessionId;
+    case 'apiKey':
+      return null;
+  }
+}
+
+/** The API key a request authenticated with, and what it may do; null for every other credential. */
+export function apiKeyOf(
+  viewer: Viewer,
+): { readonly keyId: string; readonly scopes: readonly ApiScope[] } | null {
+  switch (viewer.kind) {
+    case 'anonymous':
+    case 'user':
+      return null;
+    case 'apiKey':
+      return { keyId: viewer.keyId, scopes: viewer.scopes };
+  }
+}
+
+/**
+ * "Must be signed in with a session", for what only the account holder in person may do (manage API keys):
+ * the user, UNAUTHENTICATED when anonymous, FORBIDDEN with an API key.
+ */
+export function requireSession(viewer: Viewer): Actor {
+  switch (viewer.kind) {
+    case 'anonymous':
+      throw new UnauthenticatedError();
+    case 'user':
+      return { id: viewer.id, role: viewer.role };
+    case 'apiKey':
+      throw new ForbiddenError('API keys cannot do this; sign in to the account instead.');
   }
 }
 

@@ -1,16 +1,16 @@
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
-import { actorOf, type Viewer } from '../auth/viewer';
+import { actorOf, apiKeyOf, type Viewer } from '../auth/viewer';
 import { QueryTooComplexError, RateLimitedError, type AppError } from '../errors';
 import { currentDiagnostics } from '../observability/diagnostics';
 import type { Logger } from '../observability/logger';
-import { secondsUntil, type BucketPolicy, type BucketStore } from '../rate-limit';
+import { secondsUntil, type Limiter, type Limiters } from '../rate-limit';
 import { addressKey } from '../services/throttle';
 import { operationCost, resultCost } from './cost';
 
 export interface BudgetOptions {
   readonly maxCost: number;
   /** Absent: costs are reported but nobody is limited. */
-  readonly limiter: { readonly store: BucketStore; readonly policy: BucketPolicy } | undefined;
+  readonly limiter: Limiters | undefined;
   readonly logger: Logger;
 }
 
@@ -22,7 +22,7 @@ export interface ResolvedOperation {
   readonly variables: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** Who pays: signed-in callers per user, anonymous ones per client address. */
+/** Who pays: API keys each their own bucket, signed-in callers per user, anonymous ones per client address. */
 export interface Caller {
   readonly viewer: Viewer;
   readonly clientAddress: string;
@@ -64,21 +64,29 @@ export function createBudget({ maxCost, limiter, logger }: BudgetOptions): Budge
     let available: number | undefined;
     let charged = 0;
     let key = '';
+    let bucket: Limiter | undefined;
     let refusal: AppError | undefined;
     if (requested > maxCost) {
       refusal = new QueryTooComplexError(requested, maxCost);
     } else if (limiter) {
-      // Signed-in callers are limited per user wherever they connect from; anonymous ones per address, an
-      // IPv6 one per /64 as the sign-in throttle counts it.
+      // An API key spends from a bucket of its own, sized for integrations, apart from its owner's. Signed-in
+      // callers are limited per user wherever they connect from; anonymous ones per address, an IPv6 one per
+      // /64 as the sign-in throttle counts it.
+      const apiKey = apiKeyOf(viewer);
       const actor = actorOf(viewer);
-      key = actor ? `user:${actor.id}` : `address:${addressKey(clientAddress)}`;
-      const taken = await limiter.store.take(key, requested, Date.now());
+      bucket = apiKey ? limiter.apiKeys : limiter;
+      key = apiKey
+        ? `apiKey:${apiKey.keyId}`
+        : actor
+          ? `user:${actor.id}`
+          : `address:${addressKey(clientAddress)}`;
+      const taken = await bucket.store.take(key, requested, Date.now());
       available = taken.available;
       if (taken.allowed) {
         charged = requested;
       } else {
         metrics?.rateLimited('cost');
-        const retryAfter = secondsUntil(limiter.policy, taken.available, requested);
+        const retryAfter = secondsUntil(bucket.policy, taken.available, requested);
         refusal = new RateLimitedError(
           retryAfter,
           `This operation costs ${requested} points and ${Math.floor(taken.available)} are available. Try again in ${retryAfter} s.`,
@@ -92,23 +100,23 @@ export function createBudget({ maxCost, limiter, logger }: BudgetOptions): Budge
         // A refused operation ran nothing; an executed one is charged for what came back, at most its estimate.
         const actual = executed ? resultCost(data, operation, requested) : 0;
         metrics?.operationCost(requested, executed ? actual : undefined);
-        if (limiter && charged > actual) {
+        if (bucket && charged > actual) {
           const refund = charged - actual;
           charged = actual;
-          available = Math.min(limiter.policy.maxPoints, (available ?? 0) + refund);
-          limiter.store.refund(key, refund, Date.now()).catch((error: unknown) => {
+          available = Math.min(bucket.policy.maxPoints, (available ?? 0) + refund);
+          bucket.store.refund(key, refund, Date.now()).catch((error: unknown) => {
             logger.warn({ err: error }, 'rate limit refund failed');
           });
         }
         return {
           requestedQueryCost: requested,
           actualQueryCost: actual,
-          ...(limiter && available !== undefined
+          ...(bucket && available !== undefined
             ? {
                 throttleStatus: {
-                  maximumAvailable: limiter.policy.maxPoints,
+                  maximumAvailable: bucket.policy.maxPoints,
                   currentlyAvailable: Math.floor(available),
-                  restoreRate: limiter.policy.restoreRate,
+                  restoreRate: bucket.policy.restoreRate,
                 },
               }
             : {}),

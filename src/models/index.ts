@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { createAccountTokenModel } from './account-token.model';
+import { createApiKeyModel } from './api-key.model';
 import { backfillArticleCounts } from './article-counts';
 import { createAuditEventModel } from './audit-event.model';
 import { backfillTagCounts } from './tag-counts';
@@ -24,6 +25,7 @@ export function createModels(connection: Connection) {
     AuditEvent: createAuditEventModel(connection),
     AccountToken: createAccountTokenModel(connection),
     Tag: createTagModel(connection),
+    ApiKey: createApiKeyModel(connection),
   };
 }
 

@@ -17,6 +17,11 @@ const userSchema = new Schema(
     role: { type: String, enum: ROLES, default: 'user', required: true },
     /** Whether the owner proved that `email` is theirs; changing the email clears it. */
     emailVerified: { type: Boolean, default: false },
+    /**
+     * Moved by every change to the user's API keys, inside its transaction: two concurrent creations then
+     * conflict and run one after the other, so that the bound on active keys holds.
+     */
+    apiKeyVersion: { type: Number, default: 0 },
   },
   { timestamps: true, collection: 'users' },
 );

@@ -13,6 +13,10 @@ export type OperationType = OperationTypeNode | `${OperationTypeNode}`;
 export const RATE_LIMITS = ['cost', 'sign_in', 'account_mail'] as const;
 export type RateLimit = (typeof RATE_LIMITS)[number];
 
+/** How an API key authentication ended: it was accepted, or why it was refused (the request then ran anonymous). */
+export const API_KEY_OUTCOMES = ['ok', 'malformed', 'unknown', 'expired', 'revoked'] as const;
+export type ApiKeyOutcome = (typeof API_KEY_OUTCOMES)[number];
+
 /**
  * Error codes an `outcome` label may carry: Atrium's own (src/errors.ts) and those graphql-js and Apollo give
  * to requests they refuse. Any other code is counted as OTHER.
@@ -133,6 +137,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly apiKeyAuthentications = new Counter({
+    name: 'atrium_api_key_authentications_total',
+    help: 'Requests that presented an API key, by outcome: ok, or why it granted nothing (malformed: a bad checksum, read nothing; unknown; expired; revoked).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly httpSeries = new Series<Observer>((route, status) =>
     this.httpDuration.labels(route, status),
   );
@@ -150,6 +161,7 @@ export class Metrics {
     // Refusals are rare: their series exist from the start, so that a rate over them starts at zero rather
     // than at the first refusal.
     for (const limit of RATE_LIMITS) this.refusals.labels(limit).inc(0);
+    for (const outcome of API_KEY_OUTCOMES) this.apiKeyAuthentications.labels(outcome).inc(0);
   }
 
   httpRequest(route: Route, status: number, seconds: number): void {
@@ -178,6 +190,10 @@ export class Metrics {
 
   rateLimited(limit: RateLimit): void {
     this.refusals.labels(limit).inc();
+  }
+
+  apiKeyAuthentication(outcome: ApiKeyOutcome): void {
+    this.apiKeyAuthentications.labels(outcome).inc();
   }
 
   /** `actual` is absent for an operation that never ran. */

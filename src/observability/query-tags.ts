@@ -4,6 +4,11 @@
  * test/observability/metrics.test.ts fails when the code uses a literal tag this list lacks.
  */
 export const QUERY_TAGS = [
+  'apiKeys.byId',
+  'apiKeys.byUser',
+  'apiKeys.countActive',
+  'apiKeys.revoke',
+  'apiKeys.touch',
   'articles.byId',
   'articles.bySlug',
   'articles.count',
@@ -15,6 +20,7 @@ export const QUERY_TAGS = [
   'articles.search',
   'articles.searchCount',
   'articles.update',
+  'auth.apiKey',
   'auth.session',
   'comments.byArticle',
   'comments.byId',
@@ -49,6 +55,7 @@ export const QUERY_TAGS = [
   'users.byId',
   'users.byUsername',
   'users.grantRole',
+  'users.lockApiKeys',
   'users.resetPassword',
   'users.update',
   'users.verifyEmail',

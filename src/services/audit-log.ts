@@ -29,17 +29,20 @@ export const AUDIT_ACTIONS = [
   'ROLE_GRANTED',
   'ARTICLE_DELETED_BY_MODERATOR',
   'COMMENT_DELETED_BY_MODERATOR',
+  'API_KEY_CREATED',
+  'API_KEY_REVOKED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** What an event acted on: `user:<id>`, `article:<id>` or `comment:<id>`. */
-export type AuditTarget = `${'user' | 'article' | 'comment'}:${string}`;
+/** What an event acted on: `user:<id>`, `article:<id>`, `comment:<id>` or `apiKey:<id>`. */
+export type AuditTarget = `${'user' | 'article' | 'comment' | 'apiKey'}:${string}`;
 
 export const auditTarget = {
   user: (id: string): AuditTarget => `user:${id}`,
   article: (id: string): AuditTarget => `article:${id}`,
   comment: (id: string): AuditTarget => `comment:${id}`,
+  apiKey: (id: string): AuditTarget => `apiKey:${id}`,
 };
 
 export interface AuditEntry {

@@ -1,6 +1,7 @@
 import type { Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { AccountService } from './account.service';
+import { ApiKeyService } from './api-key.service';
 import { ArticleService } from './article.service';
 import { AuditLog } from './audit-log';
 import { AuditService } from './audit.service';
@@ -18,6 +19,7 @@ export interface Services {
   readonly follows: FollowService;
   readonly audit: AuditService;
   readonly accounts: AccountService;
+  readonly apiKeys: ApiKeyService;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
   let follows: FollowService | undefined;
   let audit: AuditService | undefined;
   let accounts: AccountService | undefined;
+  let apiKeys: ApiKeyService | undefined;
   let auditLog: AuditLog | undefined;
   const codec = () => (cursors ??= new CursorCodec(deps.tokens.cursorKey));
   // The request's events name its client address and id.
@@ -62,6 +65,9 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
     },
     get accounts() {
       return (accounts ??= new AccountService(deps, viewer, this.users, request, log()));
+    },
+    get apiKeys() {
+      return (apiKeys ??= new ApiKeyService(deps, viewer, log()));
     },
   };
 }

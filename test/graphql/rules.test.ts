@@ -15,7 +15,12 @@ const caller = { viewer: ANONYMOUS, clientAddress: '192.0.2.1' };
 function rulesFor(env: Record<string, string>): GraphQLRules {
   const config = loadConfig({ NODE_ENV: 'test', ...env });
   const policy = { maxPoints: config.rateLimitMaxPoints, restoreRate: config.rateLimitRestoreRate };
-  return createGraphQLRules({ config, logger, limiter: { store: new MemoryBucketStore(policy), policy } });
+  const apiKeys = { store: new MemoryBucketStore(policy), policy };
+  return createGraphQLRules({
+    config,
+    logger,
+    limiter: { store: new MemoryBucketStore(policy), policy, apiKeys },
+  });
 }
 
 const validated = (rules: GraphQLRules, query: string) =>
