@@ -123,6 +123,7 @@ export class ApiKeyStore {
       secretHash: string;
       scopes: readonly ApiScope[];
       expiresAt: Date | null;
+      createdAt: Date;
     },
     session: ClientSession,
   ): Promise<ApiKeyRecord> {
@@ -135,6 +136,7 @@ export class ApiKeyStore {
           secretHash: key.secretHash,
           scopes: [...key.scopes],
           expiresAt: key.expiresAt,
+          createdAt: key.createdAt,
           purgeAt: key.expiresAt && new Date(key.expiresAt.getTime() + API_KEY_KEPT_AFTER_END_DAYS * DAY_MS),
         },
       ],

@@ -78,6 +78,7 @@ export class ApiKeyService {
           secretHash: hashApiKeySecret(secret),
           scopes,
           expiresAt,
+          createdAt: now,
         },
         session,
       );
