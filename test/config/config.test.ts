@@ -75,6 +75,9 @@ describe('loadConfig', () => {
     RATE_LIMIT_STORE: ['redis'],
     RATE_LIMIT_MAX_POINTS: ['0'],
     RATE_LIMIT_RESTORE_RATE: ['0', '0.5'],
+    RATE_LIMIT_API_KEY_MAX_POINTS: ['0', 'lots'],
+    RATE_LIMIT_API_KEY_RESTORE_RATE: ['0', '1.5'],
+    API_KEYS_MAX_ACTIVE_PER_USER: ['0', '1001', 'ten'],
     TRUST_PROXY: ['true', '11', '10.0.0.0/33', 'proxy.example.com', '10.0.0.1/8/1'],
     HOST: [],
     DATA_DIR: [],
@@ -179,6 +182,21 @@ describe('loadConfig', () => {
 
   test('when MAX_QUERY_COST exceeds RATE_LIMIT_MAX_POINTS, then loading fails naming MAX_QUERY_COST', () => {
     expect(errorOf({ MAX_QUERY_COST: '500', RATE_LIMIT_MAX_POINTS: '100' }).key).toBe('MAX_QUERY_COST');
+  });
+
+  test('when MAX_QUERY_COST exceeds RATE_LIMIT_API_KEY_MAX_POINTS, then loading fails naming MAX_QUERY_COST; unset, the key bucket grows to it', () => {
+    expect(
+      errorOf({ MAX_QUERY_COST: '500', RATE_LIMIT_MAX_POINTS: '1000', RATE_LIMIT_API_KEY_MAX_POINTS: '100' })
+        .key,
+    ).toBe('MAX_QUERY_COST');
+    expect(loadConfig({})).toMatchObject({
+      rateLimitApiKeyMaxPoints: 5000,
+      rateLimitApiKeyRestoreRate: 250,
+      apiKeysMaxActivePerUser: 10,
+    });
+    expect(
+      loadConfig({ MAX_QUERY_COST: '8000', RATE_LIMIT_MAX_POINTS: '8000' }).rateLimitApiKeyMaxPoints,
+    ).toBe(8000);
   });
 
   test('when the per-address and per-account sign-in limits are unset, then they are never below the per-pair one', () => {
