@@ -3,7 +3,7 @@ import { authenticate, readAuthorization } from '../../src/auth/authenticate';
 import { isWellFormedApiKeySecret, newApiKeySecret } from '../../src/auth/api-key-secret';
 import { LAST_USED_RESOLUTION_MS } from '../../src/services/api-key-store';
 import { ARTICLE_FIELDS, articleInput, codes, CREATE_ARTICLE } from '../support/content';
-import { signUp, VIEWER, type SignedUp } from '../support/fixtures';
+import { grantRole, signUp, VIEWER, type SignedUp } from '../support/fixtures';
 import { createTestApp, type TestApp } from '../support/harness';
 import { API_KEYS, bearer, CREATE_API_KEY, createKey, REVOKE_API_KEY } from './keys';
 
@@ -365,6 +365,52 @@ describe('a key never reaches key or account management', () => {
     const user = await app.deps.models.User.findById(owner.id).lean();
     expect(user?.username).toBe(owner.username);
     expect(await app.deps.models.Session.countDocuments({ userId: owner.id })).toBeGreaterThan(0);
+  });
+});
+
+describe('the audit log', () => {
+  test('when a key is created and revoked, then admins read both events, naming the key, the owner and the scopes, without the secret', async () => {
+    const admin = await signUp(app);
+    await grantRole(app, admin.id, 'admin');
+    const user = await signUp(app);
+    const key = await createKey(app, user.token, ['READ', 'SOCIAL_WRITE'], { name: 'private name' });
+    await app.execute(REVOKE_API_KEY, { as: user.token, variables: { input: { id: key.id } } });
+    const result = await app.execute(
+      `query($actor: String) { auditEvents(first: 10, actor: $actor) { nodes { action target detail actor { id } requestId } } }`,
+      { as: admin.token, variables: { actor: user.username } },
+    );
+    expect(result.errors).toBeUndefined();
+    const nodes = result.data?.auditEvents.nodes as Record<string, any>[];
+    const ofKey = nodes.filter((n) => n['target'] === `apiKey:${key.id}`);
+    expect(ofKey.map((n) => n['action'])).toEqual(['API_KEY_REVOKED', 'API_KEY_CREATED']);
+    for (const event of ofKey) {
+      expect(event['actor']).toEqual({ id: user.id });
+      expect(event['requestId']).toEqual(expect.any(String));
+    }
+    expect(ofKey[1]!['detail']).toBe('scopes READ,SOCIAL_WRITE');
+    // The name is the user's input, and the secret is a secret: neither is in the log.
+    const stored = JSON.stringify(
+      await app.deps.models.AuditEvent.find({ target: `apiKey:${key.id}` }).lean(),
+    );
+    expect(stored).not.toContain(key.secret);
+    expect(stored).not.toContain('private name');
+  });
+
+  test('when a key cannot be created (too many), then no event is written', async () => {
+    const limited = await createTestApp({ env: { API_KEYS_MAX_ACTIVE_PER_USER: '1' } });
+    try {
+      const user = await signUp(limited);
+      await createKey(limited, user.token, ['READ']);
+      const refused = await limited.execute(CREATE_API_KEY, {
+        as: user.token,
+        variables: { input: { name: 'second', scopes: ['READ'] } },
+      });
+      expect(refused.data?.createApiKey.errors).toHaveLength(1);
+      expect(await limited.deps.models.AuditEvent.countDocuments({ action: 'API_KEY_CREATED' })).toBe(1);
+      expect(await limited.deps.models.ApiKey.countDocuments({})).toBe(1);
+    } finally {
+      await limited.close();
+    }
   });
 });
 
