@@ -472,4 +472,33 @@ describe('articles written with a key', () => {
       author: { id: owner.id },
     });
   });
+
+  test("when a moderator's key with ARTICLES_WRITE deletes another's article, then it may, as its owner may; a user's key may not", async () => {
+    const moderator = await signUp(app);
+    await grantRole(app, moderator.id, 'moderator');
+    const author = await signUp(app);
+    const DELETE = 'mutation($id: ID!) { deleteArticle(input: { id: $id }) { article { id } } }';
+    const { publish } = await import('../support/content');
+    const article = await publish(app, author);
+
+    const userKey = await createKey(app, owner.token, ['ARTICLES_WRITE']);
+    const refused = await app.execute(DELETE, {
+      header: bearer(userKey.secret),
+      variables: { id: article.id },
+    });
+    expect(codes(refused)).toEqual(['FORBIDDEN']);
+    expect(refused.errors?.[0]?.extensions?.['requiredScope']).toBeUndefined();
+
+    const moderatorKey = await createKey(app, moderator.token, ['ARTICLES_WRITE']);
+    const deleted = await app.execute(DELETE, {
+      header: bearer(moderatorKey.secret),
+      variables: { id: article.id },
+    });
+    expect(deleted.errors).toBeUndefined();
+    expect(deleted.data?.deleteArticle.article.id).toBe(article.id);
+    const events = await app.deps.models.AuditEvent.find({ target: `article:${article.id}` }).lean();
+    expect(events.map((e) => [e.action, e.actorId?.toHexString()])).toEqual([
+      ['ARTICLE_DELETED_BY_MODERATOR', moderator.id],
+    ]);
+  });
 });
