@@ -1,6 +1,11 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../src/context';
-import type { ApiKeyRecord } from '../../src/services/api-key-store';
+import {
+  API_KEY_KEPT_AFTER_END_DAYS,
+  API_KEYS_LISTED,
+  type ApiKeyRecord,
+} from '../../src/services/api-key-store';
+import { count } from '../common/describe';
 import { payload } from '../common/payload';
 import { Viewer, type ViewerRecord } from '../viewer/viewer.type';
 import {
@@ -14,8 +19,7 @@ import { ApiKey } from './api-key.type';
 @Resolver(() => Viewer)
 export class ApiKeyResolver {
   @FieldResolver(() => [ApiKey], {
-    description:
-      'The viewer’s API keys, newest first; revoked and expired ones stay listed for 30 days. Needs a signed-in session: with an API key it is `FORBIDDEN`.',
+    description: `The viewer’s API keys, newest first, at most ${count(API_KEYS_LISTED)}; revoked and expired ones stay listed for ${API_KEY_KEPT_AFTER_END_DAYS} days. Needs a signed-in session: with an API key it is \`FORBIDDEN\`.`,
   })
   apiKeys(@Root() _viewer: ViewerRecord, @Ctx() ctx: Context): Promise<ApiKeyRecord[]> {
     return ctx.services.apiKeys.list();

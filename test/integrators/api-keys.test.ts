@@ -227,6 +227,42 @@ describe('lifecycle', () => {
     expect(res.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
   });
 
+  test('when a key is revoked or has an expiry, then MongoDB deletes it 30 days after it ended, by a TTL index', async () => {
+    const indexes = await app.deps.models.ApiKey.collection.indexes();
+    expect(indexes.find((i) => i.key['purgeAt'] === 1)?.expireAfterSeconds).toBe(0);
+    expect(indexes.find((i) => i.key['secretHash'] === 1)?.unique).toBe(true);
+    const DAYS_30 = 30 * 24 * 3600 * 1000;
+    const lasting = await createKey(app, owner.token, ['READ']);
+    expect((await app.deps.models.ApiKey.findById(lasting.id).lean())!.purgeAt).toBeNull();
+    const expiring = await createKey(app, owner.token, ['READ'], { expiresInDays: 7 });
+    const stored = (await app.deps.models.ApiKey.findById(expiring.id).lean())!;
+    expect(stored.purgeAt!.getTime() - stored.expiresAt!.getTime()).toBe(DAYS_30);
+    await app.execute(REVOKE_API_KEY, { as: owner.token, variables: { input: { id: expiring.id } } });
+    const revoked = (await app.deps.models.ApiKey.findById(expiring.id).lean())!;
+    expect(revoked.purgeAt!.getTime() - revoked.revokedAt!.getTime()).toBe(DAYS_30);
+  });
+
+  test('when a user has more than 100 keys stored, then the newest 100 are listed', async () => {
+    const user = await signUp(app);
+    const base = Date.now() - 1_000_000;
+    await app.deps.models.ApiKey.insertMany(
+      Array.from({ length: 105 }, (_, i) => ({
+        userId: user.id,
+        name: `old ${i}`,
+        prefix: 'atr_00000000',
+        secretHash: `hash-${user.id}-${i}`,
+        scopes: ['READ'],
+        revokedAt: new Date(base + i),
+        createdAt: new Date(base + i),
+      })),
+    );
+    const listed = await app.execute(API_KEYS, { as: user.token });
+    const names = listed.data?.viewer.apiKeys.map((k: { name: string }) => k.name);
+    expect(names).toHaveLength(100);
+    expect(names[0]).toBe('old 104');
+    expect(names[99]).toBe('old 5');
+  });
+
   test('when a well-formed key is unknown, then it is refused as TOKEN_INVALID', async () => {
     const result = await app.execute(VIEWER, { header: bearer(newApiKeySecret()) });
     expect(result.data?.viewer).toBeNull();

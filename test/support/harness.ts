@@ -308,6 +308,7 @@ export const DOMAIN_COLLECTIONS = [
   'favorites',
   'follows',
   'tags',
+  'api_keys',
 ];
 
 export async function countDocuments(deps: AppDeps): Promise<Record<string, number>> {
