@@ -5,9 +5,9 @@ import type { Role } from './roles';
 /**
  * Who is calling, decided once per request at the edge by `authenticate`. Never null: anonymous is a viewer
  * too. Each kind names the credential it came from (`user`: an access token of a session; `apiKey`: an API
- * key, acting as its owner `id` within its `scopes`). Rules ask the
- * functions below rather than test `kind`, and each of them switches over every kind, so a new kind of
- * credential is a compile error in exactly the places that must decide what it may do.
+ * key, acting as its owner `id`, with the owner's role, within its `scopes`). Rules ask the functions below
+ * rather than test `kind`, and each of them switches over every kind, so a new kind of credential is a
+ * compile error in exactly the places that must decide what it may do.
  */
 export type Viewer =
   | { readonly kind: 'anonymous' }

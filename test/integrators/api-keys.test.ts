@@ -49,6 +49,18 @@ describe('the secret', () => {
     expect(new Set(secrets).size).toBe(secrets.length);
   });
 
+  test('when a key is sent as a bearer token, then it is read as an API key, and access tokens still as tokens', () => {
+    const secret = newApiKeySecret();
+    expect(readAuthorization(`Bearer ${secret}`)).toEqual({ kind: 'apiKey', secret });
+    expect(readAuthorization(`bearer  ${secret}`)).toEqual({ kind: 'apiKey', secret });
+    expect(readAuthorization('Bearer atr_short')).toEqual({ kind: 'apiKey', secret: 'atr_short' });
+    expect(readAuthorization('Token eyJhbGciOi.x.y')).toEqual({
+      kind: 'accessToken',
+      token: 'eyJhbGciOi.x.y',
+    });
+    expect(readAuthorization(`Bearer ${secret} extra`)).toEqual({ kind: 'unreadable' });
+  });
+
   test('when one character of a secret changes, then its checksum no longer matches', () => {
     const secret = newApiKeySecret();
     const at = 10;
