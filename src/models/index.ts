@@ -7,6 +7,7 @@ import { createArticleModel, initArticleIndexes } from './article.model';
 import { createCommentModel } from './comment.model';
 import { createFavoriteModel } from './favorite.model';
 import { createFollowModel } from './follow.model';
+import { createPersistedQueryModel } from './persisted-query.model';
 import { createSessionModel } from './session.model';
 import { createTagModel } from './tag.model';
 import { createThrottleModel } from './throttle.model';
@@ -24,6 +25,7 @@ export function createModels(connection: Connection) {
     AuditEvent: createAuditEventModel(connection),
     AccountToken: createAccountTokenModel(connection),
     Tag: createTagModel(connection),
+    PersistedQuery: createPersistedQueryModel(connection),
   };
 }
 
