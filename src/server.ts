@@ -6,11 +6,10 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
-import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import type { AppDeps } from './deps';
-import { apolloOptions } from './graphql/apollo';
+import { apolloOptions, persistedQueryOptions } from './graphql/apollo';
 import { jitGateway } from './graphql/jit-gateway';
 import { MongoPersistedQueryCache, PersistedDocumentCache } from './graphql/persisted-queries';
 import { loadTrustedDocuments } from './graphql/trusted-documents';
@@ -74,15 +73,13 @@ export async function createServer(
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     // Trusted documents, then those registered by automatic persisted queries, shared through MongoDB.
-    persistedQueries: {
-      cache: PrefixingKeyValueCache.cacheDangerouslyDoesNotNeedPrefixesForIsolation(
-        new PersistedDocumentCache(
-          trusted,
-          new MongoPersistedQueryCache(deps.models.PersistedQuery, logger, config.persistedQueryMaxBytes),
-        ),
+    persistedQueries: persistedQueryOptions(
+      new PersistedDocumentCache(
+        trusted,
+        new MongoPersistedQueryCache(deps.models.PersistedQuery, logger, config.persistedQueryMaxBytes),
       ),
-      ttl: config.persistedQueryTtlSeconds,
-    },
+      config.persistedQueryTtlSeconds,
+    ),
     logger,
     stopOnTerminationSignals: false,
     plugins: [

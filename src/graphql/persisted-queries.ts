@@ -1,7 +1,19 @@
-import type { KeyValueCache, KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
+import { trusted } from 'mongoose';
 import type { Models } from '../models';
 import type { Logger } from '../observability/logger';
 import type { TrustedDocuments } from './trusted-documents';
+
+interface KeyValueCacheSetOptions {
+  /** Seconds; null: kept until deleted. */
+  readonly ttl?: number | null;
+}
+
+/** A store of documents by hash, in the shape of Apollo's KeyValueCache (src/graphql/apollo.ts hands it over). */
+export interface KeyValueCache<V = string> {
+  get(key: string): Promise<V | undefined>;
+  set(key: string, value: V, options?: KeyValueCacheSetOptions): Promise<void>;
+  delete(key: string): Promise<boolean | void>;
+}
 
 /**
  * The documents of Apollo's automatic persisted queries, in MongoDB (`persisted_queries`, with a TTL index),
@@ -25,7 +37,8 @@ export class MongoPersistedQueryCache implements KeyValueCache<string> {
       const found = await this.model
         .findOne({
           _id: key,
-          $or: [{ expiresAt: { $exists: false } }, { expiresAt: { $gt: new Date() } }],
+          // Operators Atrium writes itself, past sanitizeFilter (src/db.ts).
+          $or: [{ expiresAt: trusted({ $exists: false }) }, { expiresAt: trusted({ $gt: new Date() }) }],
         })
         .comment('persistedQueries.get')
         .lean();

@@ -165,7 +165,7 @@ export class Metrics {
   graphqlOperation(
     type: OperationType | undefined,
     errorCodes: readonly string[],
-    trustedDocument?: string | undefined,
+    trustedDocument?: string,
   ): void {
     const first = errorCodes[0];
     const outcome = first === undefined ? 'ok' : OUTCOME_CODES.has(first) ? first : 'OTHER';
