@@ -128,14 +128,6 @@ export class QueryTooComplexError extends AppError {
   }
 }
 
-/** A document sent by hash (documentId, or the persistedQuery extension alone) that is neither trusted nor registered. */
-export class PersistedQueryNotFoundError extends AppError {
-  readonly code = 'PERSISTED_QUERY_NOT_FOUND';
-  constructor(message = 'PersistedQueryNotFound') {
-    super(message);
-  }
-}
-
 /** TRUSTED_DOCUMENTS_MODE=enforce: the document is not in the trusted-documents manifest. */
 export class PersistedQueryNotAllowedError extends AppError {
   readonly code = 'PERSISTED_QUERY_NOT_ALLOWED';

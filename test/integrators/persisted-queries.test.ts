@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
-import { clearFailPoint, createTestApp, failCommand, testDatabaseName, type TestApp } from '../support/harness';
+import {
+  clearFailPoint,
+  createTestApp,
+  failCommand,
+  testDatabaseName,
+  type TestApp,
+} from '../support/harness';
 import { startMongo } from '../support/mongo';
 
 /**
@@ -61,7 +67,8 @@ describe.each([false, true])('with GRAPHQL_JIT=%s', (jit) => {
     expect(registered.json.data).toEqual({ tags: expect.any(Array) });
 
     // Apollo registers after answering the request's resolution; wait for the write.
-    for (let i = 0; i < 100 && !(await stored(app, hash)); i += 1) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !(await stored(app, hash)); i += 1)
+      await new Promise((r) => setTimeout(r, 20));
     const doc = await stored(app, hash);
     expect(doc).toMatchObject({ document: query });
     // Kept for PERSISTED_QUERY_TTL_SECONDS (a week by default) from now.
@@ -89,7 +96,8 @@ describe.each([false, true])('with GRAPHQL_JIT=%s', (jit) => {
     const registered = await get(app, { query, extensions: persisted(hash) });
     expect(registered.status).toBe(200);
     expect(registered.json.data).toEqual({ tags: expect.any(Array) });
-    for (let i = 0; i < 100 && !(await stored(app, hash)); i += 1) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && !(await stored(app, hash)); i += 1)
+      await new Promise((r) => setTimeout(r, 20));
     const again = await get(app, { extensions: persisted(hash) });
     expect(again.json).toMatchObject({ data: registered.json.data });
   });
@@ -119,7 +127,10 @@ describe('the persistedQuery extension', () => {
   afterAll(() => app.close());
 
   test.each([
-    [{ persistedQuery: { version: 2, sha256Hash: sha256('{ tags }') } }, 'must be { version: 1, sha256Hash }'],
+    [
+      { persistedQuery: { version: 2, sha256Hash: sha256('{ tags }') } },
+      'must be { version: 1, sha256Hash }',
+    ],
     [{ persistedQuery: 'yes' }, 'must be { version: 1, sha256Hash }'],
     [{ persistedQuery: { version: 1, sha256Hash: 'abc' } }, 'sha256Hash must be 64 lower-case hexadecimal'],
     [
@@ -233,11 +244,7 @@ describe('when reading the registered documents fails', () => {
   test('then the hash is answered as not found, no detail of the failure reaches the client, the failure is logged, and sending the document still runs it', async () => {
     const query = unique();
     const hash = sha256(query);
-    await failCommand(
-      { failCommands: ['find'], errorCode: 2 },
-      { times: 1 },
-      mongod.getUri(),
-    );
+    await failCommand({ failCommands: ['find'], errorCode: 2 }, { times: 1 }, mongod.getUri());
     try {
       const res = await post(app, { extensions: persisted(hash) });
       expect(res.status).toBe(200);
