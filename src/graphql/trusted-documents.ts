@@ -26,9 +26,6 @@ export interface TrustedDocument {
   readonly name: string;
   readonly type: (typeof OPERATION_TYPES)[number];
   readonly body: string;
-  /** Its estimated cost as sent without variables (list arguments from variables at the default page). */
-  readonly cost: number;
-  readonly document: DocumentNode;
 }
 
 /** The SHA-256 of a document's text, in hex: the key of persisted queries and the id of trusted documents. */
@@ -134,9 +131,10 @@ export async function loadTrustedDocuments(
     const operation = getOperationAST(document, name);
     if (!operation) return problem(`has no operation named ${name}`);
     if (operation.operation !== type) return problem(`is a ${operation.operation}, not a ${String(type)}`);
+    // As a request sending no variables is priced: list sizes from variables at the default page.
     const cost = operationCost(schema, document, operation, undefined);
     if (cost > maxCost) return problem(`costs ${cost} points; MAX_QUERY_COST is ${maxCost}`);
-    documents.push({ id, name, type: operation.operation, body, cost, document });
+    documents.push({ id, name, type: operation.operation, body });
   });
   return new TrustedDocuments(documents);
 }
