@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { grantRole, signUp } from '../support/fixtures';
-import { createTestApp, type TestApp } from '../support/harness';
+import { createTestApp, requestLine, type TestApp } from '../support/harness';
 import { parsePrometheusText, sampleValue } from '../support/prometheus';
 
 /**
@@ -77,7 +77,11 @@ describe('TRUSTED_DOCUMENTS_MODE=enforce', () => {
   beforeAll(async () => {
     app = await createTestApp({
       listen: true,
-      env: { TRUSTED_DOCUMENTS_FILE: manifestFile(GOOD), TRUSTED_DOCUMENTS_MODE: 'enforce' },
+      env: {
+        TRUSTED_DOCUMENTS_FILE: manifestFile(GOOD),
+        TRUSTED_DOCUMENTS_MODE: 'enforce',
+        METRICS_PORT: '0',
+      },
     });
   });
   afterAll(() => app.close());
@@ -146,6 +150,20 @@ describe('TRUSTED_DOCUMENTS_MODE=enforce', () => {
     const anonymous = await post(app, byHash(query));
     expect(anonymous.status).toBe(400);
     expect(anonymous.json).toEqual({ errors: NOT_ALLOWED });
+  });
+
+  test('when a document is refused, then the request is logged and counted with PERSISTED_QUERY_NOT_ALLOWED', async () => {
+    const scrape = async () => parsePrometheusText(await (await fetch(`${app.metricsUrl}/metrics`)).text());
+    const labels = { type: 'unknown', operation: 'adhoc', outcome: 'PERSISTED_QUERY_NOT_ALLOWED' };
+    const before = sampleValue(await scrape(), 'atrium_graphql_operations_total', labels);
+    const res = await post(app, { query: ARBITRARY });
+    const line = await requestLine(app, res.headers.get('x-request-id')!);
+    expect(line).toMatchObject({
+      status: 400,
+      outcome: 'rejected',
+      errorCodes: ['PERSISTED_QUERY_NOT_ALLOWED'],
+    });
+    expect(sampleValue(await scrape(), 'atrium_graphql_operations_total', labels) - before).toBe(1);
   });
 
   // API keys are a viewer kind of their own, not yet in src/auth/viewer.ts; mayRunArbitraryDocuments
