@@ -165,6 +165,10 @@ export async function admitDocument(
   sent: SentDocument,
   viewer: () => Promise<Viewer>,
 ): Promise<DocumentAdmission> {
+  // No document at all (Apollo's landing page, an empty request): nothing runs, and Apollo answers it.
+  if (sent.query === undefined && sent.persistedHash === undefined) {
+    return { trusted: undefined, refusal: undefined };
+  }
   const hash =
     sent.persistedHash ?? (sent.query !== undefined && trusted ? documentHash(sent.query) : undefined);
   const document = hash === undefined ? undefined : trusted?.byHash(hash);

@@ -122,6 +122,15 @@ describe('TRUSTED_DOCUMENTS_MODE=enforce', () => {
     expect(unknown.commands.wireTotal).toBe(0);
   });
 
+  test('when a request holds no document, then Apollo answers it as usual: the landing page, a request without a query', async () => {
+    const page = await app.request('/graphql', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const empty = await post(app, { variables: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.json.errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
   test('when a signed-in user sends a document that is not trusted, then it is refused; a trusted one runs', async () => {
     const user = await signUp(app);
     const refused = await post(app, { query: ARBITRARY }, user.token);
