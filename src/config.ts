@@ -22,6 +22,9 @@ export type TrustProxy =
 
 export type RateLimitStore = 'memory' | 'mongodb';
 
+/** `off`: any document runs; `enforce`: only trusted documents, except for callers exempted in viewer.ts. */
+export type TrustedDocumentsMode = 'off' | 'enforce';
+
 export interface Config {
   readonly nodeEnv: NodeEnv;
   readonly isProduction: boolean;
@@ -67,6 +70,13 @@ export interface Config {
   /** Field selections an operation may hold with every fragment spread expanded. */
   readonly maxQuerySelections: number;
   readonly maxQueryCost: number;
+  /** How long a document registered by automatic persisted queries is kept after its last registration. */
+  readonly persistedQueryTtlSeconds: number;
+  /** Longer documents run but are not registered: the shared store holds small documents only. */
+  readonly persistedQueryMaxBytes: number;
+  /** The trusted-documents manifest (Apollo's persisted query list format); absent: none. */
+  readonly trustedDocumentsFile: string | undefined;
+  readonly trustedDocumentsMode: TrustedDocumentsMode;
   readonly rateLimitEnabled: boolean;
   readonly rateLimitStore: RateLimitStore;
   /** Size of each caller's bucket of query-cost points. */
@@ -248,6 +258,11 @@ export const SPEC = {
   MAX_QUERY_DIRECTIVES: setting(int(0, 1000), 20),
   MAX_QUERY_SELECTIONS: setting(int(10, 10_000_000), 5000),
   MAX_QUERY_COST: setting(int(1, 1_000_000), 1000),
+  PERSISTED_QUERY_TTL_SECONDS: setting(int(60, 365 * 24 * 3600), 7 * 24 * 3600),
+  PERSISTED_QUERY_MAX_BYTES: setting(int(256, 1024 * 1024), 32 * 1024),
+  // Unset: no trusted documents. Required by TRUSTED_DOCUMENTS_MODE=enforce.
+  TRUSTED_DOCUMENTS_FILE: setting(text),
+  TRUSTED_DOCUMENTS_MODE: setting(oneOf<TrustedDocumentsMode>(['off', 'enforce']), 'off'),
   RATE_LIMIT_ENABLED: setting(bool),
   RATE_LIMIT_STORE: setting(oneOf<RateLimitStore>(['memory', 'mongodb']), 'memory'),
   // Raised to MAX_QUERY_COST when that is higher.
@@ -356,6 +371,12 @@ export function loadConfig(env: Env): Config {
     }
     return set;
   };
+  const trustedDocumentsFile = read('TRUSTED_DOCUMENTS_FILE');
+  const trustedDocumentsMode = value('TRUSTED_DOCUMENTS_MODE');
+  // Enforcing an empty list would refuse every caller but admins.
+  if (trustedDocumentsMode === 'enforce' && trustedDocumentsFile === undefined) {
+    throw new ConfigError('TRUSTED_DOCUMENTS_MODE', 'enforce needs TRUSTED_DOCUMENTS_FILE');
+  }
   return Object.freeze({
     nodeEnv,
     isProduction,
@@ -387,6 +408,10 @@ export function loadConfig(env: Env): Config {
     maxQueryDirectives: value('MAX_QUERY_DIRECTIVES'),
     maxQuerySelections: value('MAX_QUERY_SELECTIONS'),
     maxQueryCost,
+    persistedQueryTtlSeconds: value('PERSISTED_QUERY_TTL_SECONDS'),
+    persistedQueryMaxBytes: value('PERSISTED_QUERY_MAX_BYTES'),
+    trustedDocumentsFile: trustedDocumentsFile === undefined ? undefined : path.resolve(trustedDocumentsFile),
+    trustedDocumentsMode,
     // Tests run many requests from one address in a burst; the tests of the limiter turn it on.
     rateLimitEnabled: read('RATE_LIMIT_ENABLED') ?? nodeEnv !== 'test',
     rateLimitStore: value('RATE_LIMIT_STORE'),

@@ -28,6 +28,11 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404 },
   BAD_USER_INPUT: { status: 400 },
   QUERY_TOO_COMPLEX: { status: 400 },
+  // Apollo's persisted queries protocol: the client sends the document next. 200, as Apollo answers it:
+  // Apollo Client stops using persisted queries altogether after a 400 or a 500.
+  PERSISTED_QUERY_NOT_FOUND: { status: 200 },
+  // TRUSTED_DOCUMENTS_MODE=enforce and a document that is not trusted, from a caller who must send trusted ones.
+  PERSISTED_QUERY_NOT_ALLOWED: { status: 400 },
   // The caller must wait, whichever check refused it: the cost budget before the operation runs, or the
   // sign-in throttle inside a mutation.
   RATE_LIMITED: { status: 429, wholeRequest: true },
@@ -120,6 +125,14 @@ export class QueryTooComplexError extends AppError {
   constructor(cost: number, maxCost: number) {
     super(`The operation would cost ${cost} points; at most ${maxCost} are allowed. Ask for smaller pages.`);
     this.extensions = { cost, maxCost };
+  }
+}
+
+/** TRUSTED_DOCUMENTS_MODE=enforce: the document is not in the trusted-documents manifest. */
+export class PersistedQueryNotAllowedError extends AppError {
+  readonly code = 'PERSISTED_QUERY_NOT_ALLOWED';
+  constructor() {
+    super('Only trusted documents may be sent: send a documentId from the trusted-documents manifest.');
   }
 }
 

@@ -9,8 +9,10 @@ import {
 import type { GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import type { AppDeps } from './deps';
-import { apolloOptions } from './graphql/apollo';
+import { apolloOptions, persistedQueryOptions } from './graphql/apollo';
 import { jitGateway } from './graphql/jit-gateway';
+import { MongoPersistedQueryCache, PersistedDocumentCache } from './graphql/persisted-queries';
+import { loadTrustedDocuments } from './graphql/trusted-documents';
 import { createGraphQLRules } from './graphql/rules';
 import { createRequestHandler } from './http/handler';
 import { Metrics } from './observability/metrics';
@@ -52,15 +54,32 @@ export async function createServer(
   });
   const limiter = await createBucketStore(config, deps.db);
   // The GraphQL request rules (limits, cost, rate limit, errors, introspection) as Apollo options and plugins.
-  const { plugins: rulePlugins, ...ruleOptions } = apolloOptions(
-    createGraphQLRules({ config, logger, limiter }),
-  );
+  const rules = createGraphQLRules({ config, logger, limiter });
+  const { plugins: rulePlugins, ...ruleOptions } = apolloOptions(rules);
+  // Checked once, as requests are: a manifest with a document that could not run stops the start.
+  const trusted = config.trustedDocumentsFile
+    ? await loadTrustedDocuments(config.trustedDocumentsFile, schema, rules, config.maxQueryCost)
+    : undefined;
+  if (trusted) {
+    logger.info(
+      { file: config.trustedDocumentsFile, documents: trusted.size, mode: config.trustedDocumentsMode },
+      'trusted documents loaded',
+    );
+  }
   const apollo = new ApolloServer<Context>({
     ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
     ...ruleOptions,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Trusted documents, then those registered by automatic persisted queries, shared through MongoDB.
+    persistedQueries: persistedQueryOptions(
+      new PersistedDocumentCache(
+        trusted,
+        new MongoPersistedQueryCache(deps.models.PersistedQuery, logger, config.persistedQueryMaxBytes),
+      ),
+      config.persistedQueryTtlSeconds,
+    ),
     logger,
     stopOnTerminationSignals: false,
     plugins: [
@@ -81,7 +100,7 @@ export async function createServer(
   await apollo.start();
   // A registry of this server's own: several servers in one process (tests) keep separate figures.
   const metrics = config.metricsPort === undefined ? undefined : new Metrics();
-  httpServer.on('request', createRequestHandler(deps, apollo, metrics));
+  httpServer.on('request', createRequestHandler(deps, apollo, metrics, trusted));
   let metricsServer: MetricsServer | undefined;
 
   return {

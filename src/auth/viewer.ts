@@ -98,3 +98,18 @@ export function hasRole(viewer: Viewer, role: Role): boolean {
   const actor = actorOf(viewer);
   return actor !== null && RANK[actor.role] >= RANK[role];
 }
+
+/**
+ * Whether the viewer may send documents that are not trusted when TRUSTED_DOCUMENTS_MODE=enforce: admins
+ * (the GraphQL explorer, support work) and API keys (integrations written against the schema).
+ */
+export function mayRunArbitraryDocuments(viewer: Viewer): boolean {
+  switch (viewer.kind) {
+    case 'anonymous':
+      return false;
+    case 'user':
+      return viewer.role === 'admin';
+    case 'apiKey':
+      return true;
+  }
+}

@@ -1,9 +1,11 @@
 import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { ParseOptions, ValidationRule } from 'graphql';
 import type { Context } from '../context';
 import { httpStatusOf, isErrorCode, refusesWholeRequest } from '../errors';
 import type { Admission } from './budget';
+import type { KeyValueCache } from './persisted-queries';
 import { requestError, type FormatError } from './format-error';
 import type { GraphQLRules } from './rules';
 
@@ -33,6 +35,18 @@ export function apolloOptions(rules: GraphQLRules): ApolloRuleOptions {
     validationRules: [...rules.validationRules],
     formatError: rules.formatError,
     plugins: [rulesPlugin(rules), operationSpanPlugin()],
+  };
+}
+
+/**
+ * Apollo's automatic persisted queries over `documents` (src/graphql/persisted-queries.ts). Apollo prefixes
+ * the keys of a cache it is given, to keep it apart from its other caches; these documents have a store of
+ * their own, keyed by the bare SHA-256 that trusted documents are listed by.
+ */
+export function persistedQueryOptions(documents: KeyValueCache, ttlSeconds: number) {
+  return {
+    cache: PrefixingKeyValueCache.cacheDangerouslyDoesNotNeedPrefixesForIsolation(documents),
+    ttl: ttlSeconds,
   };
 }
 

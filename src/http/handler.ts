@@ -7,9 +7,11 @@ import { createContext, type Context } from '../context';
 import type { AppDeps } from '../deps';
 import { httpStatusOf, shownCode, type ErrorCode } from '../errors';
 import { executeInOperationSpan } from '../graphql/apollo';
+import { admitDocument, type SentDocument, type TrustedDocuments } from '../graphql/trusted-documents';
 import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnostics';
 import type { Metrics, Route } from '../observability/metrics';
 import { clientAddressResolver } from './client-address';
+import { checkPersistedQuery } from './persisted-query';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -21,7 +23,12 @@ const JSON_MEDIA_TYPE = /^application\/(?:json|graphql-response\+json)\s*(?:;|$)
  * Apollo's own request pipeline. Every response is JSON except Apollo's landing page, and every request
  * leaves one log line and, with `metrics`, is counted once it is answered (whatever the log level).
  */
-export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context>, metrics?: Metrics) {
+export function createRequestHandler(
+  deps: AppDeps,
+  apollo: ApolloServer<Context>,
+  metrics?: Metrics,
+  trusted?: TrustedDocuments,
+) {
   const { config, logger } = deps;
   const corsMiddleware: Middleware = cors({
     // Development: any origin, echoing the requested headers. Production: the allow-list only.
@@ -99,6 +106,31 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       if (res.headersSent) return;
     }
 
+    const persisted = persistedQueryRequest(req.method, (req as { body?: unknown }).body, search);
+    if (!persisted.ok) return sendError(res, 'BAD_REQUEST', persisted.message);
+    // Made once, for the trusted-documents rule when it needs the viewer and then for Apollo.
+    let context: Promise<Context> | undefined;
+    const contextOf = () =>
+      (context ??= createContext(deps, {
+        authorization: req.headers.authorization,
+        clientAddress: clientAddressOf(req),
+        diagnostics,
+      }));
+    // Before Apollo reads the cache or parses anything: a refused document costs no work, and its
+    // validation errors say nothing of the schema. A context that cannot be made is Apollo's to report.
+    const admission = await admitDocument(
+      trusted,
+      config.trustedDocumentsMode,
+      persisted.document,
+      async () => (await contextOf()).viewer,
+    ).catch(() => undefined);
+    diagnostics.trustedDocument = admission?.trusted;
+    if (admission?.refusal) {
+      diagnostics.graphql = true;
+      diagnostics.errorCodes = [admission.refusal.code];
+      return sendError(res, admission.refusal.code, admission.refusal.message);
+    }
+
     const headers = new HeaderMap();
     for (const name of APOLLO_HEADERS) {
       const value = req.headers[name];
@@ -108,15 +140,10 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       httpGraphQLRequest: {
         method: req.method === 'HEAD' ? 'GET' : req.method,
         headers,
-        search,
-        body: (req as { body?: unknown }).body,
+        search: persisted.search,
+        body: persisted.body,
       },
-      context: () =>
-        createContext(deps, {
-          authorization: req.headers.authorization,
-          clientAddress: clientAddressOf(req),
-          diagnostics,
-        }),
+      context: contextOf,
     });
     if (res.headersSent) return; // the deadline answered first
     res.statusCode = response.status ?? 200;
@@ -151,7 +178,11 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
         if (metrics) {
           metrics.httpRequest(routeOf(pathname), res.statusCode, durationMs / 1000);
           if (diagnostics.graphql)
-            metrics.graphqlOperation(diagnostics.operationType, diagnostics.errorCodes);
+            metrics.graphqlOperation(
+              diagnostics.operationType,
+              diagnostics.errorCodes,
+              diagnostics.trustedDocument,
+            );
         }
         if (!log) return;
         const { mongoCommands, mongoMs } = diagnostics.snapshot();
@@ -191,6 +222,45 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
       else res.destroy();
     });
   };
+}
+
+/**
+ * The request with a `documentId` turned into Apollo's persistedQuery extension, or why a document sent by
+ * hash is refused (src/http/persisted-query.ts), from a POST body or GET's search parameters.
+ */
+function persistedQueryRequest(
+  method: string | undefined,
+  body: unknown,
+  search: string,
+): { ok: true; body: unknown; search: string; document: SentDocument } | { ok: false; message: string } {
+  if (method === 'POST') {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return { ok: true, body, search, document: {} };
+    }
+    const { documentId, ...rest } = body as Record<string, unknown>;
+    const checked = checkPersistedQuery({ query: rest['query'], extensions: rest['extensions'], documentId });
+    if (!checked.ok) return checked;
+    const rewritten = checked.extensions ? { ...rest, extensions: checked.extensions } : body;
+    return { ok: true, body: rewritten, search, document: checked.document };
+  }
+  const params = new URLSearchParams(search);
+  let extensions: unknown;
+  try {
+    extensions = JSON.parse(params.get('extensions') ?? 'null');
+  } catch {
+    // Apollo refuses extensions that are not JSON, in its own words.
+    extensions = undefined;
+  }
+  const checked = checkPersistedQuery({
+    query: params.get('query') ?? undefined,
+    extensions,
+    documentId: params.get('documentId') ?? undefined,
+  });
+  if (!checked.ok) return checked;
+  if (!checked.extensions) return { ok: true, body, search, document: checked.document };
+  params.delete('documentId');
+  params.set('extensions', JSON.stringify(checked.extensions));
+  return { ok: true, body, search: `?${params.toString()}`, document: checked.document };
 }
 
 /** The metrics' route label: the edge's own paths, and `other` for any path a client makes up. */

@@ -8,6 +8,7 @@ import { createArticleModel, initArticleIndexes } from './article.model';
 import { createCommentModel } from './comment.model';
 import { createFavoriteModel } from './favorite.model';
 import { createFollowModel } from './follow.model';
+import { createPersistedQueryModel } from './persisted-query.model';
 import { createSessionModel } from './session.model';
 import { createTagModel } from './tag.model';
 import { createThrottleModel } from './throttle.model';
@@ -26,6 +27,7 @@ export function createModels(connection: Connection) {
     AccountToken: createAccountTokenModel(connection),
     Tag: createTagModel(connection),
     ApiKey: createApiKeyModel(connection),
+    PersistedQuery: createPersistedQueryModel(connection),
   };
 }
 

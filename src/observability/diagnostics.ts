@@ -24,6 +24,8 @@ export class RequestDiagnostics {
   /** The resolved operation's type; absent while none is (a document that failed to parse or validate). */
   operationType: OperationType | undefined = undefined;
   errorCodes: string[] = [];
+  /** The trusted-documents manifest's name for the request's document, when it is one of them. */
+  trustedDocument: string | undefined = undefined;
   commands = 0;
   commandMs = 0;
   readonly byTag = new Map<string, number>();

@@ -35,6 +35,7 @@ const OUTCOME_CODES: ReadonlySet<string> = new Set([
   'GRAPHQL_VALIDATION_FAILED',
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_ALLOWED',
   'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
@@ -147,8 +148,8 @@ export class Metrics {
   private readonly httpSeries = new Series<Observer>((route, status) =>
     this.httpDuration.labels(route, status),
   );
-  private readonly operationSeries = new Series<Incrementer>((type, outcome) =>
-    this.operations.labels(type, operationLabel(), outcome),
+  private readonly operationSeries = new Series<Series<Incrementer>>(
+    (type, operation) => new Series((outcome) => this.operations.labels(type, operation, outcome)),
   );
   private readonly mongoSeries = new Series<Observer>((tag) => this.mongoDuration.labels(tag));
   private readonly batchSeries = new Series<Observer>((tag) => this.batchSize.labels(tag));
@@ -169,13 +170,21 @@ export class Metrics {
   }
 
   /**
-   * `errorCodes`: the codes of the response's errors, in order; none means ok. The `operation` label is
-   * `adhoc` for every operation today, see operationLabel.
+   * `errorCodes`: the codes of the response's errors, in order; none means ok. `trustedDocument`: the
+   * name the trusted-documents manifest gives the request's document, if it is one of them; every other
+   * document is counted as `adhoc`.
    */
-  graphqlOperation(type: OperationType | undefined, errorCodes: readonly string[]): void {
+  graphqlOperation(
+    type: OperationType | undefined,
+    errorCodes: readonly string[],
+    trustedDocument?: string,
+  ): void {
     const first = errorCodes[0];
     const outcome = first === undefined ? 'ok' : OUTCOME_CODES.has(first) ? first : 'OTHER';
-    this.operationSeries.get(type ?? 'unknown', outcome).inc();
+    this.operationSeries
+      .get(type ?? 'unknown', operationLabel(trustedDocument))
+      .get(outcome, '')
+      .inc();
   }
 
   mongoCommand(tag: string, seconds: number): void {
@@ -210,12 +219,9 @@ export class Metrics {
 
 /**
  * The `operation` label of atrium_graphql_operations_total. Operation names are chosen by clients, so they
- * would add a series per name anyone cares to send: they are never a label.
- *
- * HOOK: when Atrium accepts trusted documents (operations registered ahead of deployment and sent by id),
- * return the registered name of the request's document here (passed in from RequestDiagnostics, and made a
- * level of `operationSeries`); the registry bounds the set. Until then every operation is `adhoc`.
+ * would add a series per name anyone cares to send: only the names of trusted documents are labels, a set
+ * the manifest loaded at start bounds. Every other document is `adhoc`.
  */
-function operationLabel(): string {
-  return 'adhoc';
+function operationLabel(trustedDocument: string | undefined): string {
+  return trustedDocument ?? 'adhoc';
 }

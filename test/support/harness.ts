@@ -87,7 +87,17 @@ export interface TestAppOptions {
   maxTimeMS?: number;
   /** Starts the HTTP server on an ephemeral port before returning. */
   listen?: boolean;
+  /**
+   * The database's name (a fresh `atrium_test_…` by default): apps given the same one share it, as instances
+   * of one deployment do (see `testDatabaseName`). The first to close drops it.
+   */
+  databaseName?: string;
+  /** A MongoDB of the test file's own (`startMongo`), for fault tests; the run's shared server by default. */
+  uri?: string;
 }
+
+/** A database name of the kind the harness makes, for apps meant to share one. */
+export const testDatabaseName = (): string => `atrium_test_${randomUUID().replaceAll('-', '')}`;
 
 export interface TestApp {
   readonly deps: AppDeps;
@@ -141,7 +151,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     DATA_DIR: dataDir,
     BCRYPT_ROUNDS: '4',
     TOKEN_SECRET: randomBytes(48).toString('base64'),
-    MONGODB_URI: mongoUri(),
+    MONGODB_URI: options.uri ?? mongoUri(),
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
     // The whole suite runs with either executor: `GRAPHQL_JIT=true npm test`.
     GRAPHQL_JIT: process.env['GRAPHQL_JIT'] ?? 'false',
@@ -158,7 +168,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   });
   const logger = createLogger(config, destination);
-  const db = await openDatabase(mongoUri(), `atrium_test_${randomUUID().replaceAll('-', '')}`, {
+  const db = await openDatabase(options.uri ?? mongoUri(), options.databaseName ?? testDatabaseName(), {
     maxTimeMS: options.maxTimeMS ?? config.requestTimeoutMs,
     monitorCommands: true,
   });
@@ -179,7 +189,17 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     return { wire: counts, wireTotal: sent.length, sent };
   };
   const deps = await createDeps(config, logger, db);
-  const server = await createServer(deps);
+  let server: AtriumServer;
+  try {
+    server = await createServer(deps);
+  } catch (error) {
+    // A start that fails (a bad trusted-documents manifest, say) leaves nothing behind.
+    deps.mailer.close();
+    await db.connection.dropDatabase();
+    await db.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   let url: string | undefined;
   let metricsUrl: string | undefined;
   const listeningUrl = (): string => {
