@@ -1,5 +1,6 @@
 import { PasswordHasher } from './auth/passwords';
-import { resolveTokenSecret } from './auth/secret';
+import { DataCipher } from './auth/data-cipher';
+import { resolveDataEncryptionKeys, resolveTokenSecret } from './auth/secret';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { connectDatabase, type Database } from './db';
@@ -23,11 +24,14 @@ export interface AppDeps {
   readonly mailer: Mailer;
   /** Work started by requests that they do not wait for; a stopping process waits for it. */
   readonly background: BackgroundWork;
+  /** Encrypts what must be stored recoverable (webhook signing secrets) under DATA_ENCRYPTION_KEY. */
+  readonly cipher: DataCipher;
 }
 
 /** Builds the long-lived dependencies: database (unless given), models, token and password services, mail. */
 export async function createDeps(config: Config, logger: Logger, database?: Database): Promise<AppDeps> {
   const secret = await resolveTokenSecret(config, logger);
+  const encryptionKeys = await resolveDataEncryptionKeys(config, logger);
   const db = database ?? (await connectDatabase(config, logger));
   return {
     config,
@@ -39,5 +43,6 @@ export async function createDeps(config: Config, logger: Logger, database?: Data
     sessions: new SessionStore(db.models),
     mailer: createMailer(config, logger),
     background: new BackgroundWork(logger),
+    cipher: new DataCipher(encryptionKeys),
   };
 }

@@ -14,6 +14,13 @@ export const RATE_LIMITS = ['cost', 'sign_in', 'account_mail'] as const;
 export type RateLimit = (typeof RATE_LIMITS)[number];
 
 /**
+ * How a webhook delivery attempt ended: succeeded (a 2xx), retrying (failed, tried again later), failed
+ * (failed for good: the last of the retry schedule, or its endpoint disabled or deleted).
+ */
+export const WEBHOOK_OUTCOMES = ['succeeded', 'retrying', 'failed'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+/**
  * Error codes an `outcome` label may carry: Atrium's own (src/errors.ts) and those graphql-js and Apollo give
  * to requests they refuse. Any other code is counted as OTHER.
  */
@@ -133,6 +140,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly webhookDeliveries = new Counter({
+    name: 'atrium_webhook_deliveries_total',
+    help: 'Webhook delivery attempts made by this instance, by outcome: succeeded, retrying (failed, to be tried again) or failed (for good).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   private readonly httpSeries = new Series<Observer>((route, status) =>
     this.httpDuration.labels(route, status),
   );
@@ -150,6 +164,7 @@ export class Metrics {
     // Refusals are rare: their series exist from the start, so that a rate over them starts at zero rather
     // than at the first refusal.
     for (const limit of RATE_LIMITS) this.refusals.labels(limit).inc(0);
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.labels(outcome).inc(0);
   }
 
   httpRequest(route: Route, status: number, seconds: number): void {
@@ -178,6 +193,10 @@ export class Metrics {
 
   rateLimited(limit: RateLimit): void {
     this.refusals.labels(limit).inc();
+  }
+
+  webhookDelivery(outcome: WebhookOutcome): void {
+    this.webhookDeliveries.labels(outcome).inc();
   }
 
   /** `actual` is absent for an operation that never ran. */
