@@ -8,6 +8,11 @@ import { FollowersConnectionResolver, ProfileResolver } from './user/profile.res
 import { UserResolver } from './user/user.resolver';
 import { FeedResolver } from './viewer/feed.resolver';
 import { ViewerResolver } from './viewer/viewer.resolver';
+import {
+  ViewerWebhooksResolver,
+  WebhookDeliveryConnectionResolver,
+  WebhookResolver,
+} from './webhook/webhook.resolver';
 
 export { authChecker } from './auth-checker';
 
@@ -26,4 +31,7 @@ export const resolvers: NonEmptyArray<Function> = [
   CommentResolver,
   AuditResolver,
   AuditEventConnectionResolver,
+  WebhookResolver,
+  ViewerWebhooksResolver,
+  WebhookDeliveryConnectionResolver,
 ];

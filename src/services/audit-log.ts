@@ -29,17 +29,21 @@ export const AUDIT_ACTIONS = [
   'ROLE_GRANTED',
   'ARTICLE_DELETED_BY_MODERATOR',
   'COMMENT_DELETED_BY_MODERATOR',
+  'WEBHOOK_ENDPOINT_CREATED',
+  'WEBHOOK_ENDPOINT_UPDATED',
+  'WEBHOOK_ENDPOINT_DELETED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** What an event acted on: `user:<id>`, `article:<id>` or `comment:<id>`. */
-export type AuditTarget = `${'user' | 'article' | 'comment'}:${string}`;
+/** What an event acted on: `user:<id>`, `article:<id>`, `comment:<id>` or `webhook:<id>`. */
+export type AuditTarget = `${'user' | 'article' | 'comment' | 'webhook'}:${string}`;
 
 export const auditTarget = {
   user: (id: string): AuditTarget => `user:${id}`,
   article: (id: string): AuditTarget => `article:${id}`,
   comment: (id: string): AuditTarget => `comment:${id}`,
+  webhook: (id: string): AuditTarget => `webhook:${id}`,
 };
 
 export interface AuditEntry {

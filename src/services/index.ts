@@ -9,6 +9,7 @@ import { FollowService } from './follow.service';
 import { CursorCodec } from './pagination';
 import { SessionService, type RequestInfo } from './session.service';
 import { UserService } from './user.service';
+import { WebhookService } from './webhook.service';
 
 export interface Services {
   readonly users: UserService;
@@ -18,6 +19,7 @@ export interface Services {
   readonly follows: FollowService;
   readonly audit: AuditService;
   readonly accounts: AccountService;
+  readonly webhooks: WebhookService;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
   let follows: FollowService | undefined;
   let audit: AuditService | undefined;
   let accounts: AccountService | undefined;
+  let webhooks: WebhookService | undefined;
   let auditLog: AuditLog | undefined;
   const codec = () => (cursors ??= new CursorCodec(deps.tokens.cursorKey));
   // The request's events name its client address and id.
@@ -62,6 +65,9 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
     },
     get accounts() {
       return (accounts ??= new AccountService(deps, viewer, this.users, request, log()));
+    },
+    get webhooks() {
+      return (webhooks ??= new WebhookService(deps, viewer, codec(), log()));
     },
   };
 }
