@@ -3,6 +3,7 @@ import { resolveTokenSecret } from './auth/secret';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { connectDatabase, type Database } from './db';
+import { EventSource } from './events';
 import { createMailer, type Mailer } from './mail/mailer';
 import type { Models } from './models';
 import type { Logger } from './observability/logger';
@@ -23,6 +24,8 @@ export interface AppDeps {
   readonly mailer: Mailer;
   /** Work started by requests that they do not wait for; a stopping process waits for it. */
   readonly background: BackgroundWork;
+  /** The content's change stream as domain events, on every instance; opened on first use, stopped at shutdown. */
+  readonly events: EventSource;
 }
 
 /** Builds the long-lived dependencies: database (unless given), models, token and password services, mail. */
@@ -39,5 +42,11 @@ export async function createDeps(config: Config, logger: Logger, database?: Data
     sessions: new SessionStore(db.models),
     mailer: createMailer(config, logger),
     background: new BackgroundWork(logger),
+    events: new EventSource({
+      db,
+      logger,
+      maxAwaitTimeMS: config.eventsMaxAwaitMs,
+      retryDelayMs: config.eventsRetryMs,
+    }),
   };
 }

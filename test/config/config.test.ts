@@ -87,6 +87,15 @@ describe('loadConfig', () => {
     ACCOUNT_MAIL_MAX_PER_ADDRESS: ['0'],
     ACCOUNT_MAIL_WINDOW_SECONDS: ['59'],
     AUDIT_RETENTION_DAYS: ['0', '3651'],
+    EVENTS_MAX_AWAIT_MS: ['0', '60001', 'x'],
+    EVENTS_RETRY_MS: ['9', 'soon'],
+    WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: ['0', '1001'],
+    WS_MAX_CONNECTIONS_PER_CALLER: ['0', 'x'],
+    WS_MAX_CONNECTIONS: ['0'],
+    WS_MAX_MESSAGE_BYTES: ['1023', '1kb'],
+    WS_CONNECTION_INIT_TIMEOUT_MS: ['99'],
+    WS_KEEPALIVE_MS: ['-1', '600001'],
+    WS_MAX_BUFFERED_BYTES: ['100'],
   };
 
   test('when every key is covered, then the table above names each of them', () => {
