@@ -106,6 +106,24 @@ export interface Config {
   readonly webhookPollIntervalMs: number;
   /** Attempts one instance makes at once. */
   readonly webhookConcurrency: number;
+  /** How long one read of the change stream waits for changes (its getMore's await time). */
+  readonly eventsMaxAwaitMs: number;
+  /** The first wait before a failed change stream is reopened; doubled on each failure, up to 32 times. */
+  readonly eventsRetryMs: number;
+  /** GraphQL over WebSocket: subscriptions one connection may hold at once. */
+  readonly wsMaxSubscriptionsPerConnection: number;
+  /** Open connections per caller (a signed-in user, else a client address). */
+  readonly wsMaxConnectionsPerCaller: number;
+  /** Open connections per instance. */
+  readonly wsMaxConnections: number;
+  /** The largest message a client may send, in bytes. */
+  readonly wsMaxMessageBytes: number;
+  /** A connection that has not sent `connection_init` this long after opening is closed (4408). */
+  readonly wsConnectionInitTimeoutMs: number;
+  /** Ping interval; a connection that misses a pong within one interval is closed. 0: no pings. */
+  readonly wsKeepAliveMs: number;
+  /** A connection whose unsent data passes this many bytes is closed (1013): it is not reading. */
+  readonly wsMaxBufferedBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -336,6 +354,15 @@ export const SPEC = {
   WEBHOOK_DISABLE_AFTER_SECONDS: setting(int(1, 365 * 24 * 3600), 5 * 24 * 3600),
   WEBHOOK_POLL_INTERVAL_MS: setting(int(50, 600_000), 1000),
   WEBHOOK_CONCURRENCY: setting(int(1, 256), 8),
+  EVENTS_MAX_AWAIT_MS: setting(int(10, 60_000), 1000),
+  EVENTS_RETRY_MS: setting(int(10, 60_000), 500),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: setting(int(1, 1000), 20),
+  WS_MAX_CONNECTIONS_PER_CALLER: setting(int(1, 100_000), 10),
+  WS_MAX_CONNECTIONS: setting(int(1, 1_000_000), 10_000),
+  WS_MAX_MESSAGE_BYTES: setting(int(1024, 16 * 1024 * 1024), 64 * 1024),
+  WS_CONNECTION_INIT_TIMEOUT_MS: setting(int(100, 600_000), 10_000),
+  WS_KEEPALIVE_MS: setting(int(0, 600_000), 30_000),
+  WS_MAX_BUFFERED_BYTES: setting(int(1024, 1024 * 1024 * 1024), 1024 * 1024),
 } as const;
 
 type Key = keyof typeof SPEC;
@@ -452,6 +479,15 @@ export function loadConfig(env: Env): Config {
     webhookDisableAfterSeconds: value('WEBHOOK_DISABLE_AFTER_SECONDS'),
     webhookPollIntervalMs: value('WEBHOOK_POLL_INTERVAL_MS'),
     webhookConcurrency: value('WEBHOOK_CONCURRENCY'),
+    eventsMaxAwaitMs: value('EVENTS_MAX_AWAIT_MS'),
+    eventsRetryMs: value('EVENTS_RETRY_MS'),
+    wsMaxSubscriptionsPerConnection: value('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+    wsMaxConnectionsPerCaller: value('WS_MAX_CONNECTIONS_PER_CALLER'),
+    wsMaxConnections: value('WS_MAX_CONNECTIONS'),
+    wsMaxMessageBytes: value('WS_MAX_MESSAGE_BYTES'),
+    wsConnectionInitTimeoutMs: value('WS_CONNECTION_INIT_TIMEOUT_MS'),
+    wsKeepAliveMs: value('WS_KEEPALIVE_MS'),
+    wsMaxBufferedBytes: value('WS_MAX_BUFFERED_BYTES'),
   });
 }
 

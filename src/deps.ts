@@ -4,6 +4,7 @@ import { resolveDataEncryptionKeys, resolveTokenSecret } from './auth/secret';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { connectDatabase, type Database } from './db';
+import { EventSource } from './events';
 import { createMailer, type Mailer } from './mail/mailer';
 import type { Models } from './models';
 import type { Logger } from './observability/logger';
@@ -26,6 +27,8 @@ export interface AppDeps {
   readonly background: BackgroundWork;
   /** Encrypts what must be stored recoverable (webhook signing secrets) under DATA_ENCRYPTION_KEY. */
   readonly cipher: DataCipher;
+  /** The content's change stream as domain events, on every instance; opened on first use, stopped at shutdown. */
+  readonly events: EventSource;
 }
 
 /** Builds the long-lived dependencies: database (unless given), models, token and password services, mail. */
@@ -44,5 +47,11 @@ export async function createDeps(config: Config, logger: Logger, database?: Data
     mailer: createMailer(config, logger),
     background: new BackgroundWork(logger),
     cipher: new DataCipher(encryptionKeys),
+    events: new EventSource({
+      db,
+      logger,
+      maxAwaitTimeMS: config.eventsMaxAwaitMs,
+      retryDelayMs: config.eventsRetryMs,
+    }),
   };
 }

@@ -11,6 +11,7 @@ export const QUERY_TAGS = [
   'articles.count.favoritesCount',
   'articles.countByAuthor',
   'articles.delete',
+  'articles.forEvents',
   'articles.page',
   'articles.search',
   'articles.searchCount',

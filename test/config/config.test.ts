@@ -101,6 +101,15 @@ describe('loadConfig', () => {
     WEBHOOK_DISABLE_AFTER_SECONDS: ['0', 'week'],
     WEBHOOK_POLL_INTERVAL_MS: ['1'],
     WEBHOOK_CONCURRENCY: ['0', '257'],
+    EVENTS_MAX_AWAIT_MS: ['0', '60001', 'x'],
+    EVENTS_RETRY_MS: ['9', 'soon'],
+    WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: ['0', '1001'],
+    WS_MAX_CONNECTIONS_PER_CALLER: ['0', 'x'],
+    WS_MAX_CONNECTIONS: ['0'],
+    WS_MAX_MESSAGE_BYTES: ['1023', '1kb'],
+    WS_CONNECTION_INIT_TIMEOUT_MS: ['99'],
+    WS_KEEPALIVE_MS: ['-1', '600001'],
+    WS_MAX_BUFFERED_BYTES: ['100'],
   };
 
   test('when every key is covered, then the table above names each of them', () => {
