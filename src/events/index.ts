@@ -4,6 +4,7 @@ export {
   EventSource,
   type BatchHandler,
   type Consumer,
+  type ConsumerHooks,
   type EventListener,
   type EventSourceOptions,
   type Replay,

@@ -19,6 +19,17 @@ export interface EventSourceOptions {
 /** A durable consumer's handler: record the batch, then store `checkpoint` as where to start next time. */
 export type BatchHandler = (events: readonly DomainEvent[], checkpoint: ResumeToken) => Promise<void>;
 
+/**
+ * A durable consumer's view of where its stream is when no batch comes: opened (started from the present, its
+ * first position is worth storing at once, so that events written before its first batch are not missed after
+ * a restart) and idle (the position moves on without events; storing it now and then keeps it within the
+ * history MongoDB holds).
+ */
+export interface ConsumerHooks {
+  readonly onOpen?: (position: ResumeToken | undefined) => void;
+  readonly onIdle?: (position: ResumeToken | undefined) => void;
+}
+
 export interface Consumer {
   /** Ends when stopped, or rejects with EventHistoryLostError when the stored position is gone. */
   readonly done: Promise<void>;
@@ -154,13 +165,15 @@ export class EventSource {
    * consumer that records deliveries before storing `checkpoint` gets every event at least once. A stored
    * position MongoDB no longer holds ends `done` with EventHistoryLostError.
    */
-  consume(after: ResumeToken | undefined, handle: BatchHandler): Consumer {
+  consume(after: ResumeToken | undefined, handle: BatchHandler, hooks: ConsumerHooks = {}): Consumer {
     if (this.stopped) throw new Error('the event source is stopped');
     const feed = this.track(
       openFeed({
         ...this.feedOptions(),
         after,
         onBatch: ({ events }, checkpoint) => handle(events, checkpoint),
+        ...(hooks.onOpen ? { onOpen: hooks.onOpen } : {}),
+        ...(hooks.onIdle ? { onIdle: hooks.onIdle } : {}),
       }),
     );
     return {

@@ -1,3 +1,7 @@
+import { trusted, Types } from 'mongoose';
+import type { DomainEvent } from '../events';
+import type { Models } from '../models';
+
 /**
  * The events webhooks deliver, by the name they are delivered under (`type` in the body), and the GraphQL
  * enum's name for each. `article.unfavorited` is a domain event too, but no webhook delivers it.
@@ -26,13 +30,20 @@ export interface WebhookData {
     readonly id: string;
     readonly slug: string;
     readonly title: string;
-    readonly author: { readonly username: string };
+    readonly author: { readonly username: string | null };
   };
-  readonly comment?: { readonly id: string; readonly body: string; readonly author: { readonly username: string } };
-  readonly follower?: { readonly username: string };
+  readonly comment?: {
+    readonly id: string;
+    readonly body: string;
+    readonly author: { readonly username: string | null };
+  };
+  readonly follower?: { readonly username: string | null };
 }
 
-/** One event as webhooks see it, built from a domain event of the shared event source. */
+/**
+ * One event as webhooks see it, built from a domain event of the shared event source (toWebhookEvents).
+ * A username is null only for a user who no longer exists.
+ */
 export interface WebhookEvent {
   /** Stable across replays of the change stream: the `webhook-id` of every delivery of it. */
   readonly id: string;
@@ -49,4 +60,62 @@ export interface WebhookEvent {
 /** The body of every delivery of `event`: the same bytes on every attempt. */
 export function bodyOf(event: WebhookEvent): string {
   return JSON.stringify({ type: event.type, timestamp: event.occurredAt.toISOString(), data: event.data });
+}
+
+/**
+ * The webhook events of a batch of domain events, in order: the users they name read in one query.
+ * `article.unfavorited` delivers nothing.
+ */
+export async function toWebhookEvents(
+  models: Pick<Models, 'User'>,
+  events: readonly DomainEvent[],
+): Promise<WebhookEvent[]> {
+  const userIds = new Set<string>();
+  for (const event of events) {
+    if (event.type === 'user.followed') userIds.add(event.actorId);
+    else {
+      userIds.add(event.article.authorId);
+      if (event.type === 'comment.added' || event.type === 'comment.deleted') userIds.add(event.comment.authorId);
+    }
+  }
+  const users =
+    userIds.size === 0
+      ? []
+      : await models.User.find(
+          { _id: trusted({ $in: [...userIds].map((id) => new Types.ObjectId(id)) }) },
+          { username: 1 },
+        )
+          .lean()
+          .comment('webhooks.usernames');
+  const usernames = new Map(users.map((user) => [user._id.toHexString(), user.username]));
+  const username = (id: string) => usernames.get(id) ?? null;
+  const result: WebhookEvent[] = [];
+  for (const event of events) {
+    const base = { id: event.id, occurredAt: event.occurredAt };
+    if (event.type === 'user.followed') {
+      result.push({
+        ...base,
+        type: event.type,
+        ownerId: event.followeeId,
+        data: { follower: { username: username(event.actorId) } },
+      });
+      continue;
+    }
+    if (event.type === 'article.unfavorited') continue;
+    const { id, slug, title, authorId } = event.article;
+    const article = { id, slug, title, author: { username: username(authorId) } };
+    const data =
+      event.type === 'comment.added' || event.type === 'comment.deleted'
+        ? {
+            article,
+            comment: {
+              id: event.comment.id,
+              body: event.comment.body,
+              author: { username: username(event.comment.authorId) },
+            },
+          }
+        : { article };
+    result.push({ ...base, type: event.type, ownerId: authorId, data });
+  }
+  return result;
 }
