@@ -94,7 +94,10 @@ export class DeleteWebhookEndpointInput {
 
 @ObjectType({ simpleResolvers: true, description: 'The outcome of `deleteWebhookEndpoint`.' })
 export class DeleteWebhookEndpointPayload {
-  @Field(() => WebhookEndpoint, { nullable: true, description: 'The endpoint as it was before it was deleted.' })
+  @Field(() => WebhookEndpoint, {
+    nullable: true,
+    description: 'The endpoint as it was before it was deleted.',
+  })
   endpoint?: unknown;
 
   @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })

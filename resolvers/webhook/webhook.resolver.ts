@@ -15,11 +15,7 @@ import {
   UpdateWebhookEndpointInput,
   UpdateWebhookEndpointPayload,
 } from './webhook.inputs';
-import {
-  WebhookDelivery,
-  WebhookDeliveryConnection,
-  WebhookEndpoint,
-} from './webhook.type';
+import { WebhookDelivery, WebhookDeliveryConnection, WebhookEndpoint } from './webhook.type';
 
 @Resolver(() => WebhookEndpoint)
 export class WebhookResolver {
@@ -47,7 +43,9 @@ export class WebhookResolver {
   }
 
   @Authorized()
-  @Mutation(() => UpdateWebhookEndpointPayload, { description: "Changes one of the viewer's webhook endpoints." })
+  @Mutation(() => UpdateWebhookEndpointPayload, {
+    description: "Changes one of the viewer's webhook endpoints.",
+  })
   updateWebhookEndpoint(
     @Arg('input', () => UpdateWebhookEndpointInput, { description: 'The changes.' })
     input: UpdateWebhookEndpointInput,
@@ -101,7 +99,10 @@ export class ViewerWebhooksResolver {
 
 @Resolver(() => WebhookDeliveryConnection)
 export class WebhookDeliveryConnectionResolver {
-  @FieldResolver(() => [WebhookDelivery], { nullable: 'itemsAndList', description: 'The deliveries of the page.' })
+  @FieldResolver(() => [WebhookDelivery], {
+    nullable: 'itemsAndList',
+    description: 'The deliveries of the page.',
+  })
   nodes(@Root() connection: Connection<WebhookDeliveryRecord>): WebhookDeliveryRecord[] {
     return connection.edges.map((edge) => edge.node);
   }

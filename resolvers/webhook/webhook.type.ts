@@ -28,7 +28,8 @@ const STATUS_DESCRIPTIONS: Readonly<Record<DeliveryStatus, string>> = {
   PENDING: 'Not attempted yet (or redelivered).',
   SUCCEEDED: 'The endpoint answered 2xx.',
   RETRYING: 'The last attempt failed; another one is scheduled at `nextAttemptAt`.',
-  FAILED: 'Every attempt of the retry schedule failed (or the endpoint was disabled); `redeliverWebhook` tries again.',
+  FAILED:
+    'Every attempt of the retry schedule failed (or the endpoint was disabled); `redeliverWebhook` tries again.',
 };
 
 export const WebhookDeliveryStatus = Object.fromEntries(DELIVERY_STATUSES.map((s) => [s, s])) as {
@@ -90,16 +91,25 @@ export class WebhookDelivery {
   @Field(() => Int, { nullable: true, description: "The last attempt's HTTP status; null when none came." })
   lastStatusCode!: number | null;
 
-  @Field(() => String, { nullable: true, description: 'Why the last attempt failed, in short; null on success.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last attempt failed, in short; null on success.',
+  })
   lastError!: string | null;
 
-  @Field(() => ISO8601DateTime, { nullable: true, description: 'When the next attempt is due; null when none is.' })
+  @Field(() => ISO8601DateTime, {
+    nullable: true,
+    description: 'When the next attempt is due; null when none is.',
+  })
   nextAttemptAt!: Date | null;
 
   @Field(() => ISO8601DateTime, { description: 'When the event was recorded for the endpoint.' })
   createdAt!: Date;
 
-  @Field(() => ISO8601DateTime, { nullable: true, description: 'When an attempt succeeded; null until one has.' })
+  @Field(() => ISO8601DateTime, {
+    nullable: true,
+    description: 'When an attempt succeeded; null until one has.',
+  })
   deliveredAt!: Date | null;
 }
 

@@ -159,7 +159,11 @@ export class WebhookService {
         throw UserInputErrors.single(null, `You can have at most ${max} webhook endpoints.`);
       }
       await this.audit.record(
-        { action: 'WEBHOOK_ENDPOINT_CREATED', actorId: actor.id, target: auditTarget.webhook(id.toHexString()) },
+        {
+          action: 'WEBHOOK_ENDPOINT_CREATED',
+          actorId: actor.id,
+          target: auditTarget.webhook(id.toHexString()),
+        },
         session,
       );
       return WebhookEndpoint.findById(id, ENDPOINT_FIELDS)
@@ -192,7 +196,7 @@ export class WebhookService {
       const updated = await WebhookEndpoint.findOneAndUpdate(
         { _id: new Types.ObjectId(id), ownerId: new Types.ObjectId(actor.id) },
         { $set: set },
-        { new: true, projection: ENDPOINT_FIELDS, session },
+        { returnDocument: 'after', projection: ENDPOINT_FIELDS, session },
       )
         .lean<WebhookEndpointDoc>()
         .comment('webhooks.update');
@@ -268,8 +272,10 @@ export class WebhookService {
         _id: delivery._id,
         $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: trusted({ $lte: now }) }],
       },
-      { $set: { status: 'PENDING', failures: 0, nextAttemptAt: now, leaseOwner: null, leaseExpiresAt: null } },
-      { new: true },
+      {
+        $set: { status: 'PENDING', failures: 0, nextAttemptAt: now, leaseOwner: null, leaseExpiresAt: null },
+      },
+      { returnDocument: 'after' },
     )
       .lean<WebhookDeliveryDoc>()
       .comment('webhooks.redeliver');
@@ -289,7 +295,10 @@ export class WebhookService {
       url = undefined;
     }
     if (!url) {
-      errors.add('url', `URL must be an absolute http(s) URL of at most ${WEBHOOK_URL_MAX_LENGTH} characters.`);
+      errors.add(
+        'url',
+        `URL must be an absolute http(s) URL of at most ${WEBHOOK_URL_MAX_LENGTH} characters.`,
+      );
       return text;
     }
     if (url.hash !== '') errors.add('url', 'URL must not have a fragment.');

@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import { trusted, Types } from 'mongoose';
 import type { AppDeps } from '../deps';
 import { bodyOf, type WebhookEvent } from './events';
 
@@ -28,7 +28,7 @@ export class WebhookDispatcher {
     const adminIds = new Set(admins.map((admin) => admin._id.toHexString()));
     const owners = new Set([...events.map((event) => event.ownerId), ...adminIds]);
     const endpoints = await WebhookEndpoint.find(
-      { ownerId: { $in: [...owners].map((id) => new Types.ObjectId(id)) }, enabled: true },
+      { ownerId: trusted({ $in: [...owners].map((id) => new Types.ObjectId(id)) }), enabled: true },
       { _id: 1, ownerId: 1, events: 1 },
     )
       .lean()

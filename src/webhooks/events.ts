@@ -75,7 +75,8 @@ export async function toWebhookEvents(
     if (event.type === 'user.followed') userIds.add(event.actorId);
     else {
       userIds.add(event.article.authorId);
-      if (event.type === 'comment.added' || event.type === 'comment.deleted') userIds.add(event.comment.authorId);
+      if (event.type === 'comment.added' || event.type === 'comment.deleted')
+        userIds.add(event.comment.authorId);
     }
   }
   const users =

@@ -13,7 +13,6 @@ import { TargetPolicy, type Resolver } from './targets';
 /** The attempts a delivery's log keeps, newest last. */
 export const DELIVERY_LOG_LENGTH = 20;
 
-
 export interface WorkerOptions {
   readonly metrics?: Metrics | undefined;
   /** How host names are resolved; the system's by default. */
@@ -130,7 +129,7 @@ export class DeliveryWorker {
       {
         $set: { leaseOwner: this.instanceId, leaseExpiresAt: new Date(now.getTime() + this.leaseMs) },
       },
-      { sort: { nextAttemptAt: 1 }, new: true },
+      { sort: { nextAttemptAt: 1 }, returnDocument: 'after' },
     )
       .lean<WebhookDeliveryDoc>()
       .comment('webhooks.claim');
