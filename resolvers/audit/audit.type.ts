@@ -18,7 +18,8 @@ export class AuditEvent {
 
   @Field(() => String, {
     nullable: true,
-    description: 'What was acted on: `user:<id>`, `article:<id>`, `comment:<id>` or `webhook:<id>`; null when unknown.',
+    description:
+      'What was acted on: `user:<id>`, `article:<id>`, `comment:<id>` or `webhook:<id>`; null when unknown.',
   })
   target!: string | null;
 

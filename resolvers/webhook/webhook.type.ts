@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../../src/models/webhook-delivery.model';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../src/services/webhook.service';
 import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events';
 import { PageInfo } from '../common/connection';
 import { ISO8601DateTime } from '../common/scalars';

@@ -4,6 +4,7 @@ import { requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
 import type { DeliveryStatus, WebhookDeliveryDoc } from '../models/webhook-delivery.model';
+export { DELIVERY_STATUSES, type DeliveryStatus } from '../models/webhook-delivery.model';
 import type { WebhookEndpointDoc } from '../models/webhook-endpoint.model';
 import { isWebhookEventType, type WebhookEventType } from '../webhooks/events';
 import { sealSigningKey } from '../webhooks/secrets';

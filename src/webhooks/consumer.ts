@@ -71,17 +71,24 @@ export class WebhookConsumer {
       );
       this.consumer = consumer;
       consumer.done.catch((error: unknown) => {
-        if (!opened) reject(error);
-        if (this.stopped || !(error instanceof EventHistoryLostError)) return;
+        if (this.stopped) return;
+        if (!(error instanceof EventHistoryLostError)) {
+          if (!opened) reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
         // The stored position is older than the history MongoDB keeps: the events in between are gone. Said
         // loudly, and the stream goes on from the present.
         this.deps.logger.error(
           { err: error },
           'webhook stream position lost; events since it cannot be delivered; going on from the present',
         );
-        void this.open(undefined).catch((reopenError: unknown) =>
-          this.deps.logger.error({ err: reopenError }, 'webhook stream could not be reopened'),
-        );
+        const reopened = this.open(undefined);
+        if (!opened) reopened.then(resolve, reject);
+        else {
+          reopened.catch((reopenError: unknown) =>
+            this.deps.logger.error({ err: reopenError }, 'webhook stream could not be reopened'),
+          );
+        }
       });
     });
   }
