@@ -1,23 +1,10 @@
-import { ArgsType, Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../../src/services/pagination';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { WEBHOOK_URL_MAX_LENGTH } from '../../src/services/webhook.service';
 import { WEBHOOK_EVENT_TYPES } from '../../src/webhooks/events';
 import { UserError } from '../common/payload';
 import { WebhookDelivery, WebhookEndpoint } from './webhook.type';
 
 const URL_RULE = `An https URL with a public address (at most ${WEBHOOK_URL_MAX_LENGTH} characters); redirects are not followed.`;
-
-@ArgsType()
-export class DeliveryPageArgs {
-  @Field(() => Int, {
-    nullable: true,
-    description: `Deliveries after \`after\`, newest first: 0 to ${MAX_PAGE_SIZE}, ${DEFAULT_PAGE_SIZE} by default.`,
-  })
-  first?: number | null;
-
-  @Field(() => String, { nullable: true, description: 'A cursor from this list: start after it.' })
-  after?: string | null;
-}
 
 @InputType({ description: 'A new webhook endpoint.' })
 export class CreateWebhookEndpointInput {

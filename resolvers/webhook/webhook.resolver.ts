@@ -2,6 +2,7 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } f
 import type { Context } from '../../src/context';
 import type { Connection } from '../../src/services/records';
 import type { WebhookDeliveryRecord, WebhookEndpointRecord } from '../../src/services/webhook.service';
+import { ConnectionArgs } from '../common/connection';
 import { payload } from '../common/payload';
 import { Viewer } from '../viewer/viewer.type';
 import {
@@ -9,7 +10,6 @@ import {
   CreateWebhookEndpointPayload,
   DeleteWebhookEndpointInput,
   DeleteWebhookEndpointPayload,
-  DeliveryPageArgs,
   RedeliverWebhookInput,
   RedeliverWebhookPayload,
   UpdateWebhookEndpointInput,
@@ -24,7 +24,7 @@ export class WebhookResolver {
   })
   deliveries(
     @Root() endpoint: WebhookEndpointRecord,
-    @Args(() => DeliveryPageArgs) page: DeliveryPageArgs,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Ctx() ctx: Context,
   ): Promise<Connection<WebhookDeliveryRecord>> {
     return ctx.services.webhooks.deliveries(endpoint, page);

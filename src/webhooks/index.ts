@@ -5,6 +5,9 @@ import { WebhookDispatcher } from './dispatcher';
 import type { Resolver } from './targets';
 import { DeliveryWorker } from './worker';
 
+/** How long stopping waits for the work under way (see `stop`). */
+const STOP_WAIT_MS = 250;
+
 export interface Webhooks {
   readonly dispatcher: WebhookDispatcher;
   readonly worker: DeliveryWorker;
@@ -39,8 +42,14 @@ export async function startWebhooks(deps: AppDeps, options: WebhookOptions = {})
     worker,
     consumer,
     async stop() {
-      await consumer.stop();
-      await worker.stop();
+      // Reading and claiming stop at once. What is still under way needs MongoDB (the batch in hand, the
+      // leases given back): it gets a moment, and what outlasts it ends when the database step closes the
+      // connection. Nothing is lost that way: a batch not recorded is read again from the stored position,
+      // and a lease not given back expires.
+      await Promise.race([
+        Promise.all([consumer.stop(), worker.stop()]),
+        new Promise<void>((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref()),
+      ]);
     },
   };
 }
