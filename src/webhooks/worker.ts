@@ -152,7 +152,24 @@ export class DeliveryWorker {
       this.options.metrics?.webhookDelivery('failed');
       return;
     }
-    const key = openSigningKey(this.deps.cipher, endpoint);
+    let key: Buffer;
+    try {
+      key = openSigningKey(this.deps.cipher, endpoint);
+    } catch (error) {
+      // Its key is not among DATA_ENCRYPTION_KEY's (or the secret was altered): nothing can be signed, and
+      // nothing is sent unsigned. Failed like an attempt, so that it is retried once the key is configured.
+      this.deps.logger.error(
+        { err: error, endpointId: endpoint._id.toHexString() },
+        'webhook signing secret cannot be decrypted',
+      );
+      await this.record(delivery, endpoint, {
+        ok: false,
+        statusCode: null,
+        error: 'the signing secret cannot be decrypted with the configured DATA_ENCRYPTION_KEY',
+        durationMs: 0,
+      });
+      return;
+    }
     const id = delivery.eventId;
     const result = await sendDelivery({
       url: endpoint.url,

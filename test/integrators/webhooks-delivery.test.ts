@@ -162,6 +162,27 @@ test('when a host name is resolved for an attempt, then the connection goes to t
   await sender.stop();
 });
 
+test('when the signing secret cannot be decrypted, then nothing is sent and the attempt fails saying why', async () => {
+  const owner = await signUp(app);
+  const { id } = await createEndpoint(app, owner, `${receiver.url}/unsigned`);
+  // As if it had been encrypted under a key no longer configured.
+  await app.deps.models.WebhookEndpoint.updateOne(
+    { _id: id },
+    { $set: { 'secret.keyId': '0000000000000000' } },
+  );
+  const sender = worker(app.deps);
+  await new WebhookDispatcher(app.deps, () => sender.wake()).record([eventFor(owner)]);
+  sender.start();
+  await waitFor(async () => (await deliveriesOf(app, owner, id))[0]?.attempts === 1, 15_000, 'the attempt');
+  expect((await deliveriesOf(app, owner, id))[0]).toMatchObject({
+    status: 'RETRYING',
+    lastStatusCode: null,
+    lastError: 'the signing secret cannot be decrypted with the configured DATA_ENCRYPTION_KEY',
+  });
+  expect(receiver.received.filter((r) => r.path === '/unsigned')).toEqual([]);
+  await sender.stop();
+});
+
 describe('in production', () => {
   let prod: TestApp;
   beforeAll(async () => {
