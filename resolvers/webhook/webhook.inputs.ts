@@ -114,3 +114,31 @@ export class RedeliverWebhookPayload {
   @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })
   clientMutationId?: string | null;
 }
+
+@InputType({ description: 'A webhook endpoint whose signing secret to replace.' })
+export class RotateWebhookSecretInput {
+  @Field(() => ID, { description: 'The endpoint.' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'Echoed in the payload.' })
+  clientMutationId?: string | null;
+}
+
+@ObjectType({ simpleResolvers: true, description: 'The outcome of `rotateWebhookSecret`.' })
+export class RotateWebhookSecretPayload {
+  @Field(() => WebhookEndpoint, { nullable: true, description: 'The endpoint; null on errors.' })
+  endpoint?: unknown;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The new signing secret, `whsec_<base64 key>`, shown this once. The old one still signs beside it for 24 hours. Null on errors.',
+  })
+  secret?: string | null;
+
+  @Field(() => [UserError], { description: 'Expected mistakes in the input; empty on success.' })
+  errors!: UserError[];
+
+  @Field(() => String, { nullable: true, description: "The input's `clientMutationId`." })
+  clientMutationId?: string | null;
+}

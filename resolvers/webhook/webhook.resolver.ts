@@ -12,6 +12,8 @@ import {
   DeleteWebhookEndpointPayload,
   RedeliverWebhookInput,
   RedeliverWebhookPayload,
+  RotateWebhookSecretInput,
+  RotateWebhookSecretPayload,
   UpdateWebhookEndpointInput,
   UpdateWebhookEndpointPayload,
 } from './webhook.inputs';
@@ -58,6 +60,19 @@ export class WebhookResolver {
         enabled: input.enabled,
       }),
     }));
+  }
+
+  @Authorized()
+  @Mutation(() => RotateWebhookSecretPayload, {
+    description:
+      "Replaces an endpoint's signing secret; deliveries carry a signature under each of the new and the old one for 24 hours.",
+  })
+  rotateWebhookSecret(
+    @Arg('input', () => RotateWebhookSecretInput, { description: 'The endpoint.' })
+    input: RotateWebhookSecretInput,
+    @Ctx() ctx: Context,
+  ) {
+    return payload(input.clientMutationId, () => ctx.services.webhooks.rotateSecret(input.id));
   }
 
   @Authorized()

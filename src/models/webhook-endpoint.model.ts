@@ -6,6 +6,16 @@ import { Schema, type Connection, type InferSchemaType, type Types } from 'mongo
  * first failed attempt since the last success: an endpoint failing for WEBHOOK_DISABLE_AFTER_SECONDS is
  * disabled.
  */
+const sealedSchema = new Schema(
+  {
+    keyId: { type: String, required: true },
+    iv: { type: String, required: true },
+    tag: { type: String, required: true },
+    data: { type: String, required: true },
+  },
+  { _id: false },
+);
+
 const webhookEndpointSchema = new Schema(
   {
     ownerId: { type: Schema.Types.ObjectId, required: true },
@@ -14,18 +24,10 @@ const webhookEndpointSchema = new Schema(
     events: { type: [String], required: true },
     enabled: { type: Boolean, required: true, default: true },
     disabledReason: { type: String, default: null },
-    secret: {
-      type: new Schema(
-        {
-          keyId: { type: String, required: true },
-          iv: { type: String, required: true },
-          tag: { type: String, required: true },
-          data: { type: String, required: true },
-        },
-        { _id: false },
-      ),
-      required: true,
-    },
+    secret: { type: sealedSchema, required: true },
+    /** The secret before the last rotation, still signing beside the new one until `previousSecretExpiresAt`. */
+    previousSecret: { type: sealedSchema, default: null },
+    previousSecretExpiresAt: { type: Date, default: null },
     failingSince: { type: Date, default: null },
   },
   { timestamps: true, collection: 'webhook_endpoints' },

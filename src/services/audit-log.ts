@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'WEBHOOK_ENDPOINT_CREATED',
   'WEBHOOK_ENDPOINT_UPDATED',
   'WEBHOOK_ENDPOINT_DELETED',
+  'WEBHOOK_SECRET_ROTATED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

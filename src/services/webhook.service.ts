@@ -7,7 +7,7 @@ import type { DeliveryStatus, WebhookDeliveryDoc } from '../models/webhook-deliv
 export { DELIVERY_STATUSES, type DeliveryStatus } from '../models/webhook-delivery.model';
 import type { WebhookEndpointDoc } from '../models/webhook-endpoint.model';
 import { isWebhookEventType, type WebhookEventType } from '../webhooks/events';
-import { sealSigningKey } from '../webhooks/secrets';
+import { PREVIOUS_SECRET_HOURS, sealSigningKey } from '../webhooks/secrets';
 import { newSigningKey } from '../webhooks/signing';
 import { TargetPolicy, TargetRefused } from '../webhooks/targets';
 import { auditTarget, type AuditLog } from './audit-log';
@@ -209,6 +209,47 @@ export class WebhookService {
       return updated;
     });
     return toEndpointRecord(doc);
+  }
+
+  /**
+   * A new signing secret, shown this once. The one it replaces keeps signing beside it (a second signature in
+   * `webhook-signature`) for PREVIOUS_SECRET_HOURS, so that the receiver can switch without refusing anything.
+   */
+  async rotateSecret(id: string): Promise<{ endpoint: WebhookEndpointRecord; secret: string }> {
+    const actor = requireActor(this.viewer);
+    await this.requireOwnEndpoint(id);
+    const { WebhookEndpoint } = this.deps.models;
+    const { key, secret } = newSigningKey();
+    const now = new Date();
+    const doc = await this.deps.db.transaction(async (session) => {
+      const current = await WebhookEndpoint.findOne(
+        { _id: new Types.ObjectId(id), ownerId: new Types.ObjectId(actor.id) },
+        { secret: 1 },
+      )
+        .session(session)
+        .lean<WebhookEndpointDoc>()
+        .comment('webhooks.byId');
+      if (!current) throw new NotFoundError('Webhook endpoint');
+      const updated = await WebhookEndpoint.findOneAndUpdate(
+        { _id: current._id },
+        {
+          $set: {
+            secret: sealSigningKey(this.deps.cipher, id, key),
+            previousSecret: current.secret,
+            previousSecretExpiresAt: new Date(now.getTime() + PREVIOUS_SECRET_HOURS * 3600 * 1000),
+          },
+        },
+        { returnDocument: 'after', projection: ENDPOINT_FIELDS, session },
+      )
+        .lean<WebhookEndpointDoc>()
+        .comment('webhooks.update');
+      await this.audit.record(
+        { action: 'WEBHOOK_SECRET_ROTATED', actorId: actor.id, target: auditTarget.webhook(id) },
+        session,
+      );
+      return updated!;
+    });
+    return { endpoint: toEndpointRecord(doc), secret };
   }
 
   /** Deletes an endpoint and its delivery log; returns the endpoint as it was. */

@@ -16,3 +16,25 @@ export function openSigningKey(
 ): Buffer {
   return cipher.open(endpoint.secret, contextOf(endpoint._id.toHexString()));
 }
+
+/** How long a rotated-out secret still signs beside the new one: time for the receiver to switch. */
+export const PREVIOUS_SECRET_HOURS = 24;
+
+/** The keys a delivery is signed with now: the current one, and the previous one while it is still valid. */
+export function signingKeys(
+  cipher: DataCipher,
+  endpoint: {
+    readonly _id: { toHexString(): string };
+    readonly secret: Sealed;
+    readonly previousSecret?: Sealed | null;
+    readonly previousSecretExpiresAt?: Date | null;
+  },
+  now: Date,
+): Buffer[] {
+  const keys = [openSigningKey(cipher, endpoint)];
+  const { previousSecret, previousSecretExpiresAt } = endpoint;
+  if (previousSecret && previousSecretExpiresAt && previousSecretExpiresAt > now) {
+    keys.push(cipher.open(previousSecret, contextOf(endpoint._id.toHexString())));
+  }
+  return keys;
+}

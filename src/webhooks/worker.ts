@@ -6,7 +6,7 @@ import type { WebhookDeliveryDoc } from '../models/webhook-delivery.model';
 import type { WebhookEndpointDoc } from '../models/webhook-endpoint.model';
 import type { Metrics, WebhookOutcome } from '../observability/metrics';
 import { sendDelivery, type AttemptResult } from './send';
-import { openSigningKey } from './secrets';
+import { signingKeys } from './secrets';
 import { signedHeaders } from './signing';
 import { TargetPolicy, type Resolver } from './targets';
 
@@ -152,9 +152,9 @@ export class DeliveryWorker {
       this.options.metrics?.webhookDelivery('failed');
       return;
     }
-    let key: Buffer;
+    let keys: Buffer[];
     try {
-      key = openSigningKey(this.deps.cipher, endpoint);
+      keys = signingKeys(this.deps.cipher, endpoint, new Date());
     } catch (error) {
       // Its key is not among DATA_ENCRYPTION_KEY's (or the secret was altered): nothing can be signed, and
       // nothing is sent unsigned. Failed like an attempt, so that it is retried once the key is configured.
@@ -173,7 +173,7 @@ export class DeliveryWorker {
     const id = delivery.eventId;
     const result = await sendDelivery({
       url: endpoint.url,
-      headers: signedHeaders([key], id, Math.floor(Date.now() / 1000), delivery.body),
+      headers: signedHeaders(keys, id, Math.floor(Date.now() / 1000), delivery.body),
       body: delivery.body,
       timeoutMs: this.deps.config.webhookTimeoutMs,
       policy: this.policy,

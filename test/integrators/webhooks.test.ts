@@ -222,6 +222,42 @@ describe('delivery', () => {
     ).toBe('NOT_FOUND');
   });
 
+  test('when the secret is rotated, then deliveries are signed under both secrets for 24 hours, then under the new one only', async () => {
+    const author = await signUp(app);
+    const { id, secret: oldSecret } = await createEndpoint(app, author, `${receiver.url}/rotated`);
+    const ROTATE = `mutation($id: ID!) { rotateWebhookSecret(input: { id: $id }) { endpoint { id } secret errors { message } } }`;
+    const other = await signUp(app);
+    const foreign = await app.execute(ROTATE, { as: other, variables: { id } });
+    expect(foreign.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    const rotated = await app.execute(ROTATE, { as: author, variables: { id } });
+    const newSecret: string = rotated.data.rotateWebhookSecret.secret;
+    expect(newSecret).toMatch(/^whsec_/);
+    expect(newSecret).not.toBe(oldSecret);
+
+    await publish(app, author);
+    await waitFor(() => at('/rotated').length === 1, 15_000, 'the delivery');
+    const [during] = at('/rotated');
+    expect(String(during!.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(verifySignature(newSecret, during!.headers, during!.body)).toBe(true);
+    expect(verifySignature(oldSecret, during!.headers, during!.body)).toBe(true);
+
+    // 24 hours later.
+    await app.deps.models.WebhookEndpoint.updateOne(
+      { _id: id },
+      { $set: { previousSecretExpiresAt: new Date(Date.now() - 1000) } },
+    );
+    await publish(app, author);
+    await waitFor(() => at('/rotated').length === 2, 15_000, 'the second delivery');
+    const after = at('/rotated')[1]!;
+    expect(verifySignature(newSecret, after.headers, after.body)).toBe(true);
+    expect(verifySignature(oldSecret, after.headers, after.body)).toBe(false);
+    const raw = JSON.stringify(
+      await app.deps.db.connection.db!.collection('webhook_endpoints').find({}).toArray(),
+    );
+    expect(raw).not.toContain(oldSecret.slice('whsec_'.length));
+    expect(raw).not.toContain(newSecret.slice('whsec_'.length));
+  });
+
   test('when an event is recorded twice (a replayed stream), then it is delivered once', async () => {
     const author = await signUp(app);
     const { id } = await createEndpoint(app, author, `${receiver.url}/once`);
