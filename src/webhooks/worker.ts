@@ -216,8 +216,9 @@ export class DeliveryWorker {
           lastError: null,
         },
       });
-      if (held) {
-        this.options.metrics?.webhookDelivery('succeeded');
+      if (held) this.options.metrics?.webhookDelivery('succeeded');
+      // Read with the endpoint a moment ago: most successes have nothing to clear, and write nothing.
+      if (held && endpoint.failingSince) {
         await WebhookEndpoint.updateOne(
           { _id: endpoint._id, failingSince: trusted({ $ne: null }) },
           { $set: { failingSince: null } },
