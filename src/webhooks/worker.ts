@@ -216,9 +216,8 @@ export class DeliveryWorker {
           lastError: null,
         },
       });
-      if (held) this.options.metrics?.webhookDelivery('succeeded');
-      // Read with the endpoint a moment ago: most successes have nothing to clear, and write nothing.
-      if (held && endpoint.failingSince) {
+      if (held) {
+        this.options.metrics?.webhookDelivery('succeeded');
         await WebhookEndpoint.updateOne(
           { _id: endpoint._id, failingSince: trusted({ $ne: null }) },
           { $set: { failingSince: null } },
