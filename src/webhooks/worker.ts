@@ -228,6 +228,9 @@ export class DeliveryWorker {
     const failures = delivery.failures + 1;
     const delay = retryDelayMs(this.deps.config.webhookRetrySchedule, failures);
     const outcome: WebhookOutcome = delay === undefined ? 'failed' : 'retrying';
+    // Noted on the endpoint before the delivery is due again: a retry that succeeds at once, in another
+    // slot or instance, then finds the failure there to clear.
+    await this.noteFailure(endpoint, now, result.error ?? 'failed');
     const held = await this.settle(delivery, {
       ...common,
       $set: {
@@ -238,9 +241,7 @@ export class DeliveryWorker {
         lastError: result.error,
       },
     });
-    if (!held) return;
-    this.options.metrics?.webhookDelivery(outcome);
-    await this.noteFailure(endpoint, now, result.error ?? 'failed');
+    if (held) this.options.metrics?.webhookDelivery(outcome);
   }
 
   /**
