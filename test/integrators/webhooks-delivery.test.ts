@@ -19,7 +19,8 @@ beforeAll(async () => {
       WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
       WEBHOOK_RETRY_SCHEDULE: '1,1,1,1,1,1,1,1',
       WEBHOOK_DISABLE_AFTER_SECONDS: '1',
-      WEBHOOK_TIMEOUT_MS: '500',
+      // A's held attempt must not time out (and be recorded) before the test has cut A off: far longer than that takes.
+      WEBHOOK_TIMEOUT_MS: '3000',
       WEBHOOK_POLL_INTERVAL_MS: '50',
     },
   });
