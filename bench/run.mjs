@@ -95,6 +95,7 @@ async function main() {
     NODE_ENV: 'production',
     MONGODB_URI: mongodbUri,
     TOKEN_SECRET: tokenSecret,
+    DATA_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
     BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
     // Tokens must outlive the run; the sign-in throttle counts failures only, but keep it out of the way.

@@ -9,6 +9,11 @@ import { FollowersConnectionResolver, ProfileResolver } from './user/profile.res
 import { UserResolver } from './user/user.resolver';
 import { FeedResolver } from './viewer/feed.resolver';
 import { ViewerResolver } from './viewer/viewer.resolver';
+import {
+  ViewerWebhooksResolver,
+  WebhookDeliveryConnectionResolver,
+  WebhookResolver,
+} from './webhook/webhook.resolver';
 
 export { authChecker } from './auth-checker';
 
@@ -28,4 +33,7 @@ export const resolvers: NonEmptyArray<Function> = [
   AuditResolver,
   AuditEventConnectionResolver,
   ApiKeyResolver,
+  WebhookResolver,
+  ViewerWebhooksResolver,
+  WebhookDeliveryConnectionResolver,
 ];

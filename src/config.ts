@@ -102,6 +102,44 @@ export interface Config {
   readonly accountMailMaxPerAddress: number;
   readonly accountMailWindowSeconds: number;
   readonly auditRetentionDays: number;
+  /**
+   * AES-256-GCM keys for data stored encrypted (webhook signing secrets), each 32 bytes; the first encrypts,
+   * every one decrypts what it encrypted. Absent outside production: one is generated into `dataDir`.
+   */
+  readonly dataEncryptionKeys: readonly Buffer[] | undefined;
+  /** Seconds to wait after each failed delivery attempt; past the last one a delivery is FAILED. */
+  readonly webhookRetrySchedule: readonly number[];
+  /** Targets on loopback, private and other non-public addresses, and plain http, are allowed (never in production by default). */
+  readonly webhookAllowPrivateTargets: boolean;
+  readonly webhookMaxEndpointsPerUser: number;
+  /** A delivery whose body would be larger is FAILED at once rather than sent. */
+  readonly webhookMaxPayloadBytes: number;
+  /** One attempt, connection and response included, ends within this. */
+  readonly webhookTimeoutMs: number;
+  /** An endpoint whose every attempt has failed for this long is disabled. */
+  readonly webhookDisableAfterSeconds: number;
+  /** How often each instance looks for due deliveries another instance recorded or left behind. */
+  readonly webhookPollIntervalMs: number;
+  /** Attempts one instance makes at once. */
+  readonly webhookConcurrency: number;
+  /** How long one read of the change stream waits for changes (its getMore's await time). */
+  readonly eventsMaxAwaitMs: number;
+  /** The first wait before a failed change stream is reopened; doubled on each failure, up to 32 times. */
+  readonly eventsRetryMs: number;
+  /** GraphQL over WebSocket: subscriptions one connection may hold at once. */
+  readonly wsMaxSubscriptionsPerConnection: number;
+  /** Open connections per caller (a signed-in user, else a client address). */
+  readonly wsMaxConnectionsPerCaller: number;
+  /** Open connections per instance. */
+  readonly wsMaxConnections: number;
+  /** The largest message a client may send, in bytes. */
+  readonly wsMaxMessageBytes: number;
+  /** A connection that has not sent `connection_init` this long after opening is closed (4408). */
+  readonly wsConnectionInitTimeoutMs: number;
+  /** Ping interval; a connection that misses a pong within one interval is closed. 0: no pings. */
+  readonly wsKeepAliveMs: number;
+  /** A connection whose unsent data passes this many bytes is closed (1013): it is not reading. */
+  readonly wsMaxBufferedBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -193,6 +231,31 @@ const mailbox = (key: string, raw: string): string => {
     throw new ConfigError(key, `must be an address or "Name <address>", got "${raw}"`);
   }
   return raw;
+};
+
+/** The size of a data encryption key: AES-256. */
+export const ENCRYPTION_KEY_BYTES = 32;
+
+/** One or more base64 keys of exactly 32 bytes, comma-separated; never echoed in an error. */
+const encryptionKeys = (key: string, raw: string): readonly Buffer[] => {
+  const parts = raw.split(',').map((part) => part.trim());
+  return parts.map((part, index) => {
+    const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(part) ? Buffer.from(part, 'base64') : Buffer.alloc(0);
+    if (bytes.length !== ENCRYPTION_KEY_BYTES || bytes.toString('base64') !== part) {
+      throw new ConfigError(
+        key,
+        `key ${index + 1} must be ${ENCRYPTION_KEY_BYTES} random bytes in base64 (try: openssl rand -base64 32)`,
+      );
+    }
+    return bytes;
+  });
+};
+
+/** Comma-separated seconds, at least one. */
+const retrySchedule = (key: string, raw: string): readonly number[] => {
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.length > 50) throw new ConfigError(key, 'must list at most 50 delays');
+  return parts.map((part) => int(0, 7 * 24 * 3600)(key, part));
 };
 
 /**
@@ -305,6 +368,27 @@ export const SPEC = {
   ACCOUNT_MAIL_MAX_PER_ADDRESS: setting(int(1, 100_000), 20),
   ACCOUNT_MAIL_WINDOW_SECONDS: setting(int(60, 24 * 3600), 3600),
   AUDIT_RETENTION_DAYS: setting(int(1, 3650), 365),
+  // Required in production; elsewhere one is generated into DATA_DIR. Comma-separated to rotate: the first
+  // encrypts, the others still decrypt.
+  DATA_ENCRYPTION_KEY: setting(encryptionKeys),
+  WEBHOOK_RETRY_SCHEDULE: setting(retrySchedule, [5, 300, 1800, 7200, 18000, 36000, 36000]),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: setting(bool, false),
+  WEBHOOK_MAX_ENDPOINTS_PER_USER: setting(int(1, 1000), 10),
+  // Room for the largest comment (10,000 characters, JSON-escaped up to six bytes a character) and more.
+  WEBHOOK_MAX_PAYLOAD_BYTES: setting(int(1024, 16 * 1024 * 1024), 256 * 1024),
+  WEBHOOK_TIMEOUT_MS: setting(int(100, 60_000), 10_000),
+  WEBHOOK_DISABLE_AFTER_SECONDS: setting(int(1, 365 * 24 * 3600), 5 * 24 * 3600),
+  WEBHOOK_POLL_INTERVAL_MS: setting(int(50, 600_000), 1000),
+  WEBHOOK_CONCURRENCY: setting(int(1, 256), 8),
+  EVENTS_MAX_AWAIT_MS: setting(int(10, 60_000), 1000),
+  EVENTS_RETRY_MS: setting(int(10, 60_000), 500),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: setting(int(1, 1000), 20),
+  WS_MAX_CONNECTIONS_PER_CALLER: setting(int(1, 100_000), 10),
+  WS_MAX_CONNECTIONS: setting(int(1, 1_000_000), 10_000),
+  WS_MAX_MESSAGE_BYTES: setting(int(1024, 16 * 1024 * 1024), 64 * 1024),
+  WS_CONNECTION_INIT_TIMEOUT_MS: setting(int(100, 600_000), 10_000),
+  WS_KEEPALIVE_MS: setting(int(0, 600_000), 30_000),
+  WS_MAX_BUFFERED_BYTES: setting(int(1024, 1024 * 1024 * 1024), 1024 * 1024),
 } as const;
 
 type Key = keyof typeof SPEC;
@@ -329,12 +413,16 @@ export function loadConfig(env: Env): Config {
   const isProduction = nodeEnv === 'production';
   const mongodbUri = read('MONGODB_URI');
   const tokenSecret = read('TOKEN_SECRET');
+  const dataEncryptionKeys = read('DATA_ENCRYPTION_KEY');
 
   if (isProduction) {
     if (!mongodbUri) throw new ConfigError('MONGODB_URI', 'is required when NODE_ENV=production');
     if (!tokenSecret) throw new ConfigError('TOKEN_SECRET', 'is required when NODE_ENV=production');
   }
   if (tokenSecret !== undefined) assertStrongSecret('TOKEN_SECRET', tokenSecret);
+  if (isProduction && !dataEncryptionKeys) {
+    throw new ConfigError('DATA_ENCRYPTION_KEY', 'is required when NODE_ENV=production');
+  }
 
   const port = value('PORT');
   const metricsPort = read('METRICS_PORT');
@@ -430,6 +518,24 @@ export function loadConfig(env: Env): Config {
     accountMailMaxPerAddress: value('ACCOUNT_MAIL_MAX_PER_ADDRESS'),
     accountMailWindowSeconds: value('ACCOUNT_MAIL_WINDOW_SECONDS'),
     auditRetentionDays: value('AUDIT_RETENTION_DAYS'),
+    dataEncryptionKeys,
+    webhookRetrySchedule: value('WEBHOOK_RETRY_SCHEDULE'),
+    webhookAllowPrivateTargets: value('WEBHOOK_ALLOW_PRIVATE_TARGETS'),
+    webhookMaxEndpointsPerUser: value('WEBHOOK_MAX_ENDPOINTS_PER_USER'),
+    webhookMaxPayloadBytes: value('WEBHOOK_MAX_PAYLOAD_BYTES'),
+    webhookTimeoutMs: value('WEBHOOK_TIMEOUT_MS'),
+    webhookDisableAfterSeconds: value('WEBHOOK_DISABLE_AFTER_SECONDS'),
+    webhookPollIntervalMs: value('WEBHOOK_POLL_INTERVAL_MS'),
+    webhookConcurrency: value('WEBHOOK_CONCURRENCY'),
+    eventsMaxAwaitMs: value('EVENTS_MAX_AWAIT_MS'),
+    eventsRetryMs: value('EVENTS_RETRY_MS'),
+    wsMaxSubscriptionsPerConnection: value('WS_MAX_SUBSCRIPTIONS_PER_CONNECTION'),
+    wsMaxConnectionsPerCaller: value('WS_MAX_CONNECTIONS_PER_CALLER'),
+    wsMaxConnections: value('WS_MAX_CONNECTIONS'),
+    wsMaxMessageBytes: value('WS_MAX_MESSAGE_BYTES'),
+    wsConnectionInitTimeoutMs: value('WS_CONNECTION_INIT_TIMEOUT_MS'),
+    wsKeepAliveMs: value('WS_KEEPALIVE_MS'),
+    wsMaxBufferedBytes: value('WS_MAX_BUFFERED_BYTES'),
   });
 }
 

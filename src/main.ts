@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { flushTraces } from './observability/tracing';
 import { createServer } from './server';
 import { stopOnSignals } from './shutdown';
+import { startWebhooks } from './webhooks';
 
 /** Process entry: loadConfig → connect → createServer → listen → graceful stop on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     const metricsPort = await server.listenMetrics(config.metricsPort, config.host);
     logger.info({ metricsPort }, 'metrics at /metrics');
   }
+  const webhooks = await startWebhooks(deps, { metrics: server.metrics });
   const url = `http://localhost:${port}/graphql`;
   logger.info(
     {
@@ -34,6 +36,8 @@ async function main(): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     steps: [
       { name: 'requests', run: () => server.stop() },
+      // The batch of events in hand is recorded; attempts in flight are abandoned, to be made by another instance.
+      { name: 'webhooks', run: () => webhooks.stop() },
       // Mail that requests started goes out before the database closes.
       { name: 'background work', run: () => deps.background.idle() },
       {

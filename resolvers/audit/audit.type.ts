@@ -19,7 +19,7 @@ export class AuditEvent {
   @Field(() => String, {
     nullable: true,
     description:
-      'What was acted on: `user:<id>`, `article:<id>`, `comment:<id>` or `apiKey:<id>`; null when unknown.',
+      'What was acted on: `user:<id>`, `article:<id>`, `comment:<id>`, `apiKey:<id>` or `webhook:<id>`; null when unknown.',
   })
   target!: string | null;
 

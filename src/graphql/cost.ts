@@ -31,6 +31,8 @@ const INTROSPECTION_COST = 1;
 const LIST_ESTIMATES: Readonly<Record<string, number>> = {
   'Article.comments': 20,
   'Query.tags': 50,
+  // WEBHOOK_MAX_ENDPOINTS_PER_USER's default.
+  'Viewer.webhookEndpoints': 10,
 };
 
 /** Lists by item type: a payload's `errors` hold a handful of UserErrors, not a page. */

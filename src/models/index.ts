@@ -13,6 +13,9 @@ import { createSessionModel } from './session.model';
 import { createTagModel } from './tag.model';
 import { createThrottleModel } from './throttle.model';
 import { createUserModel } from './user.model';
+import { createWebhookDeliveryModel } from './webhook-delivery.model';
+import { createWebhookEndpointModel } from './webhook-endpoint.model';
+import { createWebhookStreamModel } from './webhook-stream.model';
 
 export function createModels(connection: Connection) {
   return {
@@ -28,6 +31,9 @@ export function createModels(connection: Connection) {
     Tag: createTagModel(connection),
     ApiKey: createApiKeyModel(connection),
     PersistedQuery: createPersistedQueryModel(connection),
+    WebhookEndpoint: createWebhookEndpointModel(connection),
+    WebhookDelivery: createWebhookDeliveryModel(connection),
+    WebhookStream: createWebhookStreamModel(connection),
   };
 }
 

@@ -27,6 +27,8 @@ const userSchema = new Schema(
 );
 userSchema.index({ usernameKey: 1 }, { unique: true });
 userSchema.index({ emailKey: 1 }, { unique: true });
+// The admins, whose webhook endpoints receive every event.
+userSchema.index({ role: 1 });
 
 export type UserDoc = InferSchemaType<typeof userSchema> & { _id: import('mongoose').Types.ObjectId };
 

@@ -18,6 +18,13 @@ export const API_KEY_OUTCOMES = ['ok', 'malformed', 'unknown', 'expired', 'revok
 export type ApiKeyOutcome = (typeof API_KEY_OUTCOMES)[number];
 
 /**
+ * How a webhook delivery attempt ended: succeeded (a 2xx), retrying (failed, tried again later), failed
+ * (failed for good: the last of the retry schedule, or its endpoint disabled or deleted).
+ */
+export const WEBHOOK_OUTCOMES = ['succeeded', 'retrying', 'failed'] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+/**
  * Error codes an `outcome` label may carry: Atrium's own (src/errors.ts) and those graphql-js and Apollo give
  * to requests they refuse. Any other code is counted as OTHER.
  */
@@ -144,6 +151,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  private readonly webhookDeliveries = new Counter({
+    name: 'atrium_webhook_deliveries_total',
+    help: 'Webhook delivery attempts made by this instance, by outcome: succeeded, retrying (failed, to be tried again) or failed (for good).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
 
   private readonly httpSeries = new Series<Observer>((route, status) =>
     this.httpDuration.labels(route, status),
@@ -163,6 +176,7 @@ export class Metrics {
     // than at the first refusal.
     for (const limit of RATE_LIMITS) this.refusals.labels(limit).inc(0);
     for (const outcome of API_KEY_OUTCOMES) this.apiKeyAuthentications.labels(outcome).inc(0);
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookDeliveries.labels(outcome).inc(0);
   }
 
   httpRequest(route: Route, status: number, seconds: number): void {
@@ -203,6 +217,10 @@ export class Metrics {
 
   apiKeyAuthentication(outcome: ApiKeyOutcome): void {
     this.apiKeyAuthentications.labels(outcome).inc();
+  }
+
+  webhookDelivery(outcome: WebhookOutcome): void {
+    this.webhookDeliveries.labels(outcome).inc();
   }
 
   /** `actual` is absent for an operation that never ran. */

@@ -31,18 +31,23 @@ export const AUDIT_ACTIONS = [
   'COMMENT_DELETED_BY_MODERATOR',
   'API_KEY_CREATED',
   'API_KEY_REVOKED',
+  'WEBHOOK_ENDPOINT_CREATED',
+  'WEBHOOK_ENDPOINT_UPDATED',
+  'WEBHOOK_ENDPOINT_DELETED',
+  'WEBHOOK_SECRET_ROTATED',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-/** What an event acted on: `user:<id>`, `article:<id>`, `comment:<id>` or `apiKey:<id>`. */
-export type AuditTarget = `${'user' | 'article' | 'comment' | 'apiKey'}:${string}`;
+/** What an event acted on: `user:<id>`, `article:<id>`, `comment:<id>`, `apiKey:<id>` or `webhook:<id>`. */
+export type AuditTarget = `${'user' | 'article' | 'comment' | 'apiKey' | 'webhook'}:${string}`;
 
 export const auditTarget = {
   user: (id: string): AuditTarget => `user:${id}`,
   article: (id: string): AuditTarget => `article:${id}`,
   comment: (id: string): AuditTarget => `comment:${id}`,
   apiKey: (id: string): AuditTarget => `apiKey:${id}`,
+  webhook: (id: string): AuditTarget => `webhook:${id}`,
 };
 
 export interface AuditEntry {

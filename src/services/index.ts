@@ -10,6 +10,7 @@ import { FollowService } from './follow.service';
 import { CursorCodec } from './pagination';
 import { SessionService, type RequestInfo } from './session.service';
 import { UserService } from './user.service';
+import { WebhookService } from './webhook.service';
 
 export interface Services {
   readonly users: UserService;
@@ -20,6 +21,7 @@ export interface Services {
   readonly audit: AuditService;
   readonly accounts: AccountService;
   readonly apiKeys: ApiKeyService;
+  readonly webhooks: WebhookService;
 }
 
 /**
@@ -36,6 +38,7 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
   let audit: AuditService | undefined;
   let accounts: AccountService | undefined;
   let apiKeys: ApiKeyService | undefined;
+  let webhooks: WebhookService | undefined;
   let auditLog: AuditLog | undefined;
   const codec = () => (cursors ??= new CursorCodec(deps.tokens.cursorKey));
   // The request's events name its client address and id.
@@ -68,6 +71,9 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
     },
     get apiKeys() {
       return (apiKeys ??= new ApiKeyService(deps, viewer, log()));
+    },
+    get webhooks() {
+      return (webhooks ??= new WebhookService(deps, viewer, codec(), log()));
     },
   };
 }

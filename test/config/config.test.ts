@@ -94,6 +94,29 @@ describe('loadConfig', () => {
     ACCOUNT_MAIL_MAX_PER_ADDRESS: ['0'],
     ACCOUNT_MAIL_WINDOW_SECONDS: ['59'],
     AUDIT_RETENTION_DAYS: ['0', '3651'],
+    DATA_ENCRYPTION_KEY: [
+      'short',
+      Buffer.alloc(16, 7).toString('base64'),
+      `${randomBytes(32).toString('base64')},nope`,
+      randomBytes(32).toString('hex'),
+    ],
+    WEBHOOK_RETRY_SCHEDULE: ['soon', '5,,10', '-1', '5,x'],
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: ['yes'],
+    WEBHOOK_MAX_ENDPOINTS_PER_USER: ['0', 'x'],
+    WEBHOOK_MAX_PAYLOAD_BYTES: ['10', '1mb'],
+    WEBHOOK_TIMEOUT_MS: ['0', '60001'],
+    WEBHOOK_DISABLE_AFTER_SECONDS: ['0', 'week'],
+    WEBHOOK_POLL_INTERVAL_MS: ['1'],
+    WEBHOOK_CONCURRENCY: ['0', '257'],
+    EVENTS_MAX_AWAIT_MS: ['0', '60001', 'x'],
+    EVENTS_RETRY_MS: ['9', 'soon'],
+    WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: ['0', '1001'],
+    WS_MAX_CONNECTIONS_PER_CALLER: ['0', 'x'],
+    WS_MAX_CONNECTIONS: ['0'],
+    WS_MAX_MESSAGE_BYTES: ['1023', '1kb'],
+    WS_CONNECTION_INIT_TIMEOUT_MS: ['99'],
+    WS_KEEPALIVE_MS: ['-1', '600001'],
+    WS_MAX_BUFFERED_BYTES: ['100'],
   };
 
   test('when every key is covered, then the table above names each of them', () => {
@@ -137,6 +160,16 @@ describe('loadConfig', () => {
     expect(errorOf({ NODE_ENV: 'production', TOKEN_SECRET: strongSecret() }).key).toBe('MONGODB_URI');
   });
 
+  test('when NODE_ENV=production without DATA_ENCRYPTION_KEY, then loading fails naming DATA_ENCRYPTION_KEY', () => {
+    expect(
+      errorOf({
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db:27017/atrium',
+        TOKEN_SECRET: strongSecret(),
+      }).key,
+    ).toBe('DATA_ENCRYPTION_KEY');
+  });
+
   test('when NODE_ENV=production without TOKEN_SECRET, then loading fails naming TOKEN_SECRET', () => {
     expect(errorOf({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/atrium' }).key).toBe(
       'TOKEN_SECRET',
@@ -159,6 +192,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       MONGODB_URI: 'mongodb://db:27017/atrium',
       TOKEN_SECRET: strongSecret(),
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     });
     expect(config).toMatchObject({ isProduction: true, introspection: false, corsOrigins: [] });
   });
@@ -180,6 +214,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       MONGODB_URI: 'mongodb://db:27017/atrium',
       TOKEN_SECRET: strongSecret(),
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     });
     expect(production.metricsPort).toBeUndefined();
   });

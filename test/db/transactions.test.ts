@@ -27,6 +27,7 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     BCRYPT_ROUNDS: '4',
     TOKEN_SECRET: randomBytes(48).toString('base64'),
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     MONGODB_URI: replSet.getUri(),
     LOG_LEVEL: 'silent',
   });

@@ -190,6 +190,7 @@ describe('with the real server and a MongoDB that goes away', () => {
       NODE_ENV: 'test',
       BCRYPT_ROUNDS: '4',
       TOKEN_SECRET: randomBytes(48).toString('base64'),
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       MONGODB_URI: mongod.getUri(),
       LOG_LEVEL: 'silent',
       RATE_LIMIT_ENABLED: 'false',

@@ -254,7 +254,7 @@ describe('bounded labels', () => {
           const text = fs.readFileSync(file, 'utf8');
           // Tags name a collection (or a transaction) and what is asked of it: 'articles.byId'.
           for (const match of text.matchAll(
-            /'((?:articles|comments|favorites|follows|users|sessions|tags|throttle|rateLimit|auth|transaction|apiKeys|persistedQueries)\.[A-Za-z.]+)'/g,
+            /'((?:articles|comments|favorites|follows|users|sessions|tags|throttle|rateLimit|auth|transaction|apiKeys|persistedQueries|webhooks)\.[A-Za-z.]+)'/g,
           ))
             used.add(match[1]!);
         }

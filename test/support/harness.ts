@@ -151,6 +151,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     DATA_DIR: dataDir,
     BCRYPT_ROUNDS: '4',
     TOKEN_SECRET: randomBytes(48).toString('base64'),
+    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     MONGODB_URI: options.uri ?? mongoUri(),
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
     // The whole suite runs with either executor: `GRAPHQL_JIT=true npm test`.

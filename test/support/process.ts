@@ -31,6 +31,7 @@ export async function startAtriumProcess(
       PORT: '0',
       HOST: '127.0.0.1',
       TOKEN_SECRET: randomBytes(48).toString('base64'),
+      DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       BCRYPT_ROUNDS: '4',
       ...env,
     },
