@@ -38,7 +38,7 @@ function sample(type: GraphQLInputType): unknown {
     }
     return value;
   }
-  if (isEnumType(type)) return type.getValues()[0]!.value;
+  if (isEnumType(type)) return type.getValues()[0]!.name; // as a client sends it, whatever it stands for inside
   switch (getNamedType(type).name) {
     case 'ID':
       return new Types.ObjectId().toHexString();
