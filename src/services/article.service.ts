@@ -4,7 +4,17 @@ import { trusted, Types, type ClientSession } from 'mongoose';
 import { actorOf, requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
+import {
+  aggregateDocs,
+  batchLoader,
+  byIdLoader,
+  byUniqueKeyLoader,
+  checkedIds,
+  countByLoader,
+  oneBatch,
+  pairExistsLoader,
+  toObjectId,
+} from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { insertRecord } from '../models/insert';
 import { checkArticle, checkSearch, slugify, type ArticleFields } from './article-validation';
@@ -49,7 +59,7 @@ export class ArticleService {
   private readonly byId: DataLoader<string, ArticleRecord | null>;
   private readonly bySlug: DataLoader<string, ArticleRecord | null>;
   /** Whether the viewer favourited each article: one query for a page, and none for anonymous callers. */
-  private readonly favoritedByViewer: DataLoader<string, boolean>;
+  private readonly favoritedByViewer: DataLoader<string, boolean> | undefined;
   private readonly countByAuthor: DataLoader<string, number>;
   private readonly countFavoritedBy: DataLoader<string, number>;
   private readonly favoriteIdsByUser: DataLoader<string, Types.ObjectId[]>;
@@ -81,25 +91,23 @@ export class ArticleService {
     this.search = articleSearch(deps.models);
     this.tags = new TagCounts(deps.models);
     const actor = actorOf(viewer);
-    this.favoritedByViewer = batchLoader('favorites.byViewer', async (articleIds) => {
-      if (!actor) return articleIds.map(() => false);
-      const rows = await Favorite.find(
-        { userId: new Types.ObjectId(actor.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
-        { _id: 0, articleId: 1 },
-      )
-        .batchSize(oneBatch(articleIds.length).batchSize)
-        .comment('favorites.byViewer')
-        .lean();
-      const favorited = new Set(rows.map((row) => row.articleId.toHexString()));
-      return articleIds.map((id) => favorited.has(id));
-    });
-    this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (userIds) => {
-      const rows = await Favorite.aggregate<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>([
-        { $match: { userId: { $in: userIds.map(toObjectId) } } },
-        { $group: { _id: '$userId', ids: { $push: '$articleId' } } },
-      ]).option({ comment: 'favorites.articleIdsByUser', ...oneBatch(userIds.length) });
+    this.favoritedByViewer = actor
+      ? pairExistsLoader(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer')
+      : undefined;
+    this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (keys) => {
+      const userIds = checkedIds(keys);
+      if (userIds.length === 0) return keys.map(() => []);
+      const rows = await aggregateDocs<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>(
+        Favorite,
+        'favorites.articleIdsByUser',
+        [
+          { $match: { userId: { $in: userIds } } },
+          { $group: { _id: '$userId', ids: { $push: '$articleId' } } },
+        ],
+        oneBatch(userIds.length).batchSize,
+      );
       const byUser = new Map(rows.map((row) => [row._id.toHexString(), row.ids]));
-      return userIds.map((id) => byUser.get(id) ?? []);
+      return keys.map((id) => byUser.get(id) ?? []);
     });
   }
 
@@ -116,7 +124,7 @@ export class ArticleService {
   }
 
   isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
-    return this.favoritedByViewer.load(article.id);
+    return this.favoritedByViewer?.load(article.id) ?? Promise.resolve(false);
   }
 
   canUpdate(article: ArticleRecord): boolean {
@@ -273,7 +281,7 @@ export class ArticleService {
     });
     this.byId.clear(id);
     this.bySlug.clear(article.slug);
-    this.favoritedByViewer.clear(id).prime(id, false);
+    this.favoritedByViewer?.clear(id).prime(id, false);
     this.countByAuthor.clear(article.authorId);
     // Any user's favourites may have named it.
     this.favoriteIdsByUser.clearAll();
@@ -350,7 +358,7 @@ export class ArticleService {
   }
 
   private forgetFavorites(articleId: string, userId: string): void {
-    this.favoritedByViewer.clear(articleId);
+    this.favoritedByViewer?.clear(articleId);
     this.favoriteIdsByUser.clear(userId);
     this.countFavoritedBy.clear(userId);
   }

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, toObjectId, WHOLE_RESULT } from '../loaders';
+import { aggregateDocs, batchLoader, byIdLoader, checkedIds, WHOLE_RESULT } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
 import { insertRecord } from '../models/insert';
 import { checkCommentBody } from './article-validation';
@@ -37,23 +37,30 @@ export class CommentService {
     const { Comment } = deps.models;
     this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
     this.byArticle = batchLoader('comments.byArticle', async (articleIds) => {
+      const ids = checkedIds(articleIds);
+      if (ids.length === 0) return articleIds.map(() => []);
       // Comment pages always show their authors: they come with the comments, in the same round trip.
-      const docs = await Comment.aggregate<CommentDoc & { author: UserDocLike[] }>([
-        { $match: { articleId: { $in: articleIds.map(toObjectId) } } },
-        { $sort: { createdAt: 1, _id: 1 } },
-        {
-          // The correlated form reads only a user record's fields: no password hash leaves the users.
-          $lookup: {
-            from: 'users',
-            let: { authorId: '$authorId' },
-            pipeline: [
-              { $match: { $expr: { $eq: ['$_id', '$$authorId'] } } },
-              { $project: USER_RECORD_FIELDS },
-            ],
-            as: 'author',
+      const docs = await aggregateDocs<CommentDoc & { author: UserDocLike[] }>(
+        Comment,
+        'comments.byArticle',
+        [
+          { $match: { articleId: { $in: ids } } },
+          { $sort: { createdAt: 1, _id: 1 } },
+          {
+            // The correlated form reads only a user record's fields: no password hash leaves the users.
+            $lookup: {
+              from: 'users',
+              let: { authorId: '$authorId' },
+              pipeline: [
+                { $match: { $expr: { $eq: ['$_id', '$$authorId'] } } },
+                { $project: USER_RECORD_FIELDS },
+              ],
+              as: 'author',
+            },
           },
-        },
-      ]).option({ comment: 'comments.byArticle', ...WHOLE_RESULT });
+        ],
+        WHOLE_RESULT.batchSize,
+      );
       const grouped = new Map<string, CommentRecord[]>(articleIds.map((id) => [id, []]));
       for (const doc of docs) {
         if (doc.author[0]) users.prime(toUserRecord(doc.author[0]));

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type DataLoader from 'dataloader';
 import { trusted, Types, type Model } from 'mongoose';
-import { batchLoader, oneBatch } from '../loaders';
+import { aggregateDocs, batchLoader, oneBatch } from '../loaders';
 import { hmac } from '../auth/tokens';
 import { BadUserInputError } from '../errors';
 import type { Connection } from './records';
@@ -167,9 +167,12 @@ export function pageLoader<TDoc>(model: Model<any>, tag: string): DataLoader<Pag
           $unionWith: { coll: model.collection.collectionName, pipeline: branch(query, i + 1) },
         })),
       ];
-      const docs = await model
-        .aggregate<TDoc & { [BRANCH]: number }>(pipeline)
-        .option({ comment: tag, ...oneBatch(queries.reduce((n, q) => n + q.limit, 0)) });
+      const docs = await aggregateDocs<TDoc & { [BRANCH]: number }>(
+        model,
+        tag,
+        pipeline,
+        oneBatch(queries.reduce((n, q) => n + q.limit, 0)).batchSize,
+      );
       const pages = queries.map((): TDoc[] => []);
       for (const doc of docs) {
         const index = doc[BRANCH];
