@@ -4,6 +4,7 @@ import {
   Authorized,
   Ctx,
   FieldResolver,
+  Info,
   Int,
   Mutation,
   Query,
@@ -11,11 +12,13 @@ import {
   Root,
 } from 'type-graphql';
 import type { Context } from '../../src/context';
+import type { GraphQLResolveInfo } from 'graphql';
 import { SEARCH_MAX } from '../../src/services/article-validation';
-import { POPULAR_TAGS } from '../../src/services/article.service';
+import { POPULAR_TAGS, type ArticleReads } from '../../src/services/article.service';
 import { count } from '../common/describe';
 import type { ArticleRecord, CommentRecord, Connection, UserRecord } from '../../src/services/records';
 import { ConnectionArgs } from '../common/connection';
+import { selects } from '../common/selection';
 import { payload } from '../common/payload';
 import { Comment } from '../comment/comment.type';
 import { User } from '../user/user.type';
@@ -63,8 +66,9 @@ export class ArticleResolver {
     })
     favoritedBy: string | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ArticleRecord>> {
-    return ctx.services.articles.list({ search, tag, author, favoritedBy }, page);
+    return ctx.services.articles.list({ search, tag, author, favoritedBy }, page, articleReads(info));
   }
 
   @Query(() => [String], {
@@ -72,6 +76,12 @@ export class ArticleResolver {
   })
   tags(@Ctx() ctx: Context): Promise<string[]> {
     return ctx.services.articles.popularTags();
+  }
+
+  // Declared on Article; a list that does not show the text reads none (articleReads).
+  @FieldResolver()
+  body(@Root() article: ArticleRecord, @Ctx() ctx: Context): string | Promise<string> {
+    return article.body ?? ctx.services.articles.bodyOf(article);
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'The author; always present.' })
@@ -189,4 +199,9 @@ export class ArticleConnectionResolver {
 /** Built field by field: only the article's own fields reach the service. */
 function articleFields(input: CreateArticleInput | UpdateArticleInput) {
   return { title: input.title, description: input.description, body: input.body, tagList: input.tagList };
+}
+
+/** What a list of articles is read for: the text only when a node of the list shows it. */
+export function articleReads(info: GraphQLResolveInfo): ArticleReads {
+  return { body: selects(info, ['edges', 'node'], 'body') };
 }

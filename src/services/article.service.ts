@@ -31,7 +31,13 @@ import {
   type PageQuery,
 } from './pagination';
 import { canDeleteArticle, canUpdateArticle, deletesArticleAsModerator } from './permissions';
-import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
+import {
+  ARTICLE_SUMMARY_FIELDS,
+  toArticleRecord,
+  type ArticleRecord,
+  type Connection,
+  type UserRecord,
+} from './records';
 import { articleSearch, scoredPosition, type ArticleSearch } from './search';
 import { TagCounts } from './tag-counts';
 import { foldCase, isObjectIdHex, normalize } from './text';
@@ -48,6 +54,16 @@ export interface ArticleFilter {
   /** Username of a user who favourited the articles. */
   readonly favoritedBy?: string | null | undefined;
 }
+
+/**
+ * What the articles of a list are read for: `body: false` when no field of the list shows their text, which
+ * is then not read (ARTICLE_SUMMARY_FIELDS).
+ */
+export interface ArticleReads {
+  readonly body: boolean;
+}
+
+const WHOLE_ARTICLES: ArticleReads = { body: true };
 
 const SLUG_ATTEMPTS = 5;
 
@@ -139,7 +155,11 @@ export class ArticleService {
    * Articles newest first, optionally by tag, author and/or a user's favourites; with search words, only the
    * articles that match them, most relevant first (ties newest first).
    */
-  async list(filter: ArticleFilter, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  async list(
+    filter: ArticleFilter,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const search = checkSearch(filter.search);
     const tag = filter.tag == null ? null : foldCase(normalize(filter.tag));
     const [author, fan] = await Promise.all([
@@ -157,28 +177,42 @@ export class ArticleService {
     if (tag !== null) query['tagList'] = tag;
     if (author) query['authorId'] = new Types.ObjectId(author.id);
     if (fan) query['_id'] = trusted({ $in: await this.favoriteIds(fan.id) });
-    return search === null ? this.page(list, query, page) : this.searchPage(list, search, query, page);
+    return search === null ? this.page(list, query, page, reads) : this.searchPage(list, search, query, page);
   }
 
   /** A user's articles, newest first; counts for many users come from one query. */
-  byAuthor(author: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  byAuthor(
+    author: UserRecord,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const count = () => this.countByAuthor.load(author.id);
-    return this.page(`user-articles:${author.id}`, { authorId: new Types.ObjectId(author.id) }, page, count);
+    const filter = { authorId: new Types.ObjectId(author.id) };
+    return this.page(`user-articles:${author.id}`, filter, page, reads, count);
   }
 
   /** The articles a user favourited, newest first. */
-  async favoritedBy(fan: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  async favoritedBy(
+    fan: UserRecord,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const count = () => this.countFavoritedBy.load(fan.id);
     const list = `user-favorites:${fan.id}`;
-    return this.page(list, { _id: trusted({ $in: await this.favoriteIds(fan.id) }) }, page, count);
+    const filter = { _id: trusted({ $in: await this.favoriteIds(fan.id) }) };
+    return this.page(list, filter, page, reads, count);
   }
 
   /** The viewer's feed: articles by the users they follow, newest first. */
-  async feed(userId: string, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  async feed(
+    userId: string,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const followees = await this.follows.followeeIds(userId);
     const list = `feed:${userId}`;
     if (followees.length === 0) return emptyConnection(page, this.cursors, list);
-    return this.page(list, { authorId: trusted({ $in: followees.map(toObjectId) }) }, page);
+    return this.page(list, { authorId: trusted({ $in: followees.map(toObjectId) }) }, page, reads);
   }
 
   /**
@@ -371,11 +405,24 @@ export class ArticleService {
     return this.favoriteIdsByUser.load(userId);
   }
 
+  /**
+   * The text of an article read for a list that did not show it: read again, whole, should any field still
+   * ask for it.
+   */
+  async bodyOf(article: ArticleRecord): Promise<string> {
+    if (article.body !== undefined) return article.body;
+    const body = (await this.byId.load(article.id))?.body;
+    // Deleted since the list was read.
+    if (body === undefined) throw new NotFoundError('Article');
+    return body;
+  }
+
   /** `list` names the list for its cursors, e.g. `feed:<user id>`. */
   private page(
     list: string,
     filter: Filter,
     page: PageArgs,
+    reads: ArticleReads,
     count?: () => Promise<number>,
   ): Promise<Connection<ArticleRecord>> {
     const { Article } = this.deps.models;
@@ -386,7 +433,10 @@ export class ArticleService {
       list,
       args: page,
       codec: this.cursors,
-      toNode: (doc) => this.remember(toArticleRecord(doc)),
+      // Only whole records are kept in the loaders: a summary must never answer a field that needs the text.
+      ...(reads.body
+        ? { toNode: (doc) => this.remember(toArticleRecord(doc)) }
+        : { toNode: toArticleRecord, projection: ARTICLE_SUMMARY_FIELDS }),
       count: count ?? (() => Article.countDocuments(filter).comment('articles.count').exec()),
     });
   }
