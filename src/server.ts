@@ -10,7 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import type { AppDeps } from './deps';
 import { apolloOptions } from './graphql/apollo';
-import { jitGateway } from './graphql/jit-gateway';
+import { jitGateway, stringifyResult } from './graphql/jit-gateway';
 import { createGraphQLRules } from './graphql/rules';
 import { createRequestHandler } from './http/handler';
 import { Metrics } from './observability/metrics';
@@ -56,7 +56,7 @@ export async function createServer(
     createGraphQLRules({ config, logger, limiter }),
   );
   const apollo = new ApolloServer<Context>({
-    ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
+    ...(config.graphqlJit ? { gateway: jitGateway(schema), stringifyResult } : { schema }),
     ...ruleOptions,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
