@@ -90,8 +90,12 @@ export class ArticleResolver {
   }
 
   @FieldResolver(() => [Comment], { description: 'The comments, oldest first.' })
-  comments(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<CommentRecord[]> {
-    return ctx.services.comments.forArticle(article.id);
+  comments(
+    @Root() article: ArticleRecord,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<CommentRecord[]> {
+    return ctx.services.comments.forArticle(article.id, { body: selects(info, [], 'body') });
   }
 
   @FieldResolver(() => Int, { description: 'How many users favourited the article.' })

@@ -21,11 +21,20 @@ import type { UserService } from './user.service';
 import { isObjectIdHex } from './text';
 import { FieldErrors } from './user-validation';
 
+/** What the comments of an article are read for: `body: false` when no field shows their text. */
+export interface CommentReads {
+  readonly body: boolean;
+}
+
+const WHOLE_COMMENTS: CommentReads = { body: true };
+
 /** Comments on articles, per request. */
 export class CommentService {
   private readonly byId: DataLoader<string, CommentRecord | null>;
   /** Every comment of each article, oldest first, with one query for all the articles asked for. */
   private readonly byArticle: DataLoader<string, CommentRecord[]>;
+  /** The same without the comments' text, for fields that do not show it. */
+  private readonly summariesByArticle: DataLoader<string, CommentRecord[]>;
 
   constructor(
     private readonly deps: Pick<AppDeps, 'db' | 'models'>,
@@ -36,7 +45,20 @@ export class CommentService {
   ) {
     const { Comment } = deps.models;
     this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
-    this.byArticle = batchLoader('comments.byArticle', async (articleIds) => {
+    this.byArticle = this.byArticleLoader(Comment, users, true);
+    this.summariesByArticle = this.byArticleLoader(Comment, users, false);
+  }
+
+  /**
+   * Every comment of each article, oldest first, with its author. Without `withBody` the text is not read,
+   * and those records are kept by that loader only: a field that shows the text never gets one.
+   */
+  private byArticleLoader(
+    Comment: AppDeps['models']['Comment'],
+    users: UserService,
+    withBody: boolean,
+  ): DataLoader<string, CommentRecord[]> {
+    return batchLoader('comments.byArticle', async (articleIds) => {
       const ids = checkedIds(articleIds);
       if (ids.length === 0) return articleIds.map(() => []);
       // Comment pages always show their authors: they come with the comments, in the same round trip.
@@ -46,6 +68,7 @@ export class CommentService {
         [
           { $match: { articleId: { $in: ids } } },
           { $sort: { createdAt: 1, _id: 1 } },
+          ...(withBody ? [] : [{ $project: { body: 0 } }]),
           {
             // The correlated form reads only a user record's fields: no password hash leaves the users.
             $lookup: {
@@ -66,14 +89,23 @@ export class CommentService {
         if (doc.author[0]) users.prime(toUserRecord(doc.author[0]));
         const comment = toCommentRecord(doc);
         grouped.get(comment.articleId)?.push(comment);
-        this.byId.prime(comment.id, comment);
+        if (withBody) this.byId.prime(comment.id, comment);
       }
       return articleIds.map((id) => grouped.get(id) ?? []);
     });
   }
 
-  forArticle(articleId: string): Promise<CommentRecord[]> {
-    return this.byArticle.load(articleId);
+  /** The text of a comment read without it: read again, whole. */
+  async bodyOf(comment: CommentRecord): Promise<string> {
+    if (comment.body !== undefined) return comment.body;
+    const body = (await this.byId.load(comment.id))?.body;
+    // Deleted since.
+    if (body === undefined) throw new NotFoundError('Comment');
+    return body;
+  }
+
+  forArticle(articleId: string, reads: CommentReads = WHOLE_COMMENTS): Promise<CommentRecord[]> {
+    return (reads.body ? this.byArticle : this.summariesByArticle).load(articleId);
   }
 
   async canDelete(comment: CommentRecord): Promise<boolean> {
@@ -102,6 +134,7 @@ export class CommentService {
     const comment = toCommentRecord(doc);
     this.byId.prime(comment.id, comment);
     this.byArticle.clear(article.id);
+    this.summariesByArticle.clear(article.id);
     return comment;
   }
 
@@ -136,6 +169,7 @@ export class CommentService {
     });
     this.byId.clear(id);
     this.byArticle.clear(comment.articleId);
+    this.summariesByArticle.clear(comment.articleId);
     return comment;
   }
 }

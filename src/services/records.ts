@@ -126,7 +126,8 @@ export function toArticleRecord(doc: ArticleDocLike): ArticleRecord {
 
 export interface CommentRecord {
   readonly id: string;
-  readonly body: string;
+  /** Absent when read for a field that does not show it (as ArticleRecord.body). */
+  readonly body?: string | undefined;
   readonly articleId: string;
   readonly authorId: string;
   readonly createdAt: Date;
@@ -135,7 +136,7 @@ export interface CommentRecord {
 
 export interface CommentDocLike {
   _id: { toHexString(): string };
-  body: string;
+  body?: string;
   articleId: { toHexString(): string };
   authorId: { toHexString(): string };
   createdAt: Date;

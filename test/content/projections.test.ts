@@ -1,7 +1,7 @@
 import { ANONYMOUS } from '../../src/auth/viewer';
 import { RequestDiagnostics, runWithDiagnostics } from '../../src/observability/diagnostics';
 import { createServices } from '../../src/services';
-import { publish } from '../support/content';
+import { comment, publish } from '../support/content';
 import { signUp } from '../support/fixtures';
 import { createTestApp, type Executed, type TestApp } from '../support/harness';
 
@@ -25,6 +25,7 @@ beforeAll(async () => {
     const article = await publish(app, author, { tagList: [tag], body });
     bodies.set(article.slug, body);
     slugs.push(article.slug);
+    await comment(app, author, article.id, `A comment on article ${i}.`);
   }
 });
 afterAll(async () => {
@@ -124,4 +125,53 @@ test('when a record read without its text is asked for it, then the text is read
   expect(record.body).toBeUndefined();
   expect(body).toBe(bodies.get(record.slug));
   expect(diagnostics.snapshot().byTag).toEqual({ 'articles.page': 1, 'articles.byId': 1 });
+});
+
+/** The comments commands' stages that drop fields, one list per command. */
+function commentProjections(result: Executed): unknown[][] {
+  return result.sent
+    .filter((c) => c.name === 'aggregate' && c.command['comment'] === 'comments.byArticle')
+    .map((c) =>
+      (c.command['pipeline'] as Stage[])
+        .filter((stage) => '$project' in stage)
+        .map((stage) => stage['$project']),
+    );
+}
+
+const COMMENTS = (fields: string) =>
+  `query($slug: String!) { article(slug: $slug) { comments { id ${fields} author { username } } } }`;
+
+test("when an article's comments are shown without their text, then it is not read", async () => {
+  const result = await app.execute(COMMENTS('createdAt'), { variables: { slug: slugs[0] } });
+  expect(result.errors).toBeUndefined();
+  expect(result.data.article.comments).toHaveLength(1);
+  expect(commentProjections(result)).toEqual([[{ body: 0 }]]);
+});
+
+test('when comments are shown with their text, then it is read, and both in one request are each right', async () => {
+  const whole = await app.execute(COMMENTS('body'), { variables: { slug: slugs[0] } });
+  expect(whole.data.article.comments[0].body).toBe('A comment on article 0.');
+  expect(commentProjections(whole)).toEqual([[]]);
+
+  const both = await app.execute(
+    `query($slug: String!) { article(slug: $slug) {
+      short: comments { id } long: comments { id body } } }`,
+    { variables: { slug: slugs[1] } },
+  );
+  expect(both.errors).toBeUndefined();
+  expect(both.data.article.long[0].body).toBe('A comment on article 1.');
+  expect(commentProjections(both)).toHaveLength(2);
+});
+
+test('when a comment read without its text is asked for it, then the text is read whole', async () => {
+  const services = createServices(app.deps, ANONYMOUS, { clientAddress: '127.0.0.1' });
+  const diagnostics = new RequestDiagnostics();
+  const { record, body } = await runWithDiagnostics(diagnostics, async () => {
+    const article = await services.articles.getBySlug(slugs[2]!);
+    const [record] = await services.comments.forArticle(article!.id, { body: false });
+    return { record: record!, body: await services.comments.bodyOf(record!) };
+  });
+  expect(record.body).toBeUndefined();
+  expect(body).toBe('A comment on article 2.');
+  expect(diagnostics.snapshot().byTag['comments.byId']).toBe(1);
 });
