@@ -140,7 +140,8 @@ export function byIdLoader<TDoc extends { _id: { toHexString(): string } }, TRec
 }
 
 /**
- * Loads one document per value of a unique field, e.g. users by case-folded username. `onLoad` sees every
+ * Loads one document per value of a unique string field, e.g. users by case-folded username (keys that are
+ * not strings name nothing). `onLoad` sees every
  * record found, so that the by-id loader of the same records can be primed and not query again.
  */
 export function byUniqueKeyLoader<TDoc, TRecord>(
