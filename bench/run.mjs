@@ -28,7 +28,7 @@ const roundsArg = argv.indexOf('--rounds');
 const ROUNDS = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : quick ? 1 : 5;
 const onlyArg = argv.indexOf('--only');
 const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : null;
-// --profile: instead of the rounds, run Atrium under node --cpu-prof on W1, W2, W3 and W5 and summarise.
+// --profile: instead of the rounds, run Atrium under node --cpu-prof on W1-W5 (or those of --only) and summarise.
 const PROFILE = argv.includes('--profile');
 // --monitor-experiment: adds `monitored` (graphql-js with the driver's command monitoring on) to W3-W5.
 const MONITOR_EXPERIMENT = argv.includes('--monitor-experiment');
@@ -338,7 +338,7 @@ async function main() {
 async function profileAtrium({ start, plan, servers, workDir, mongod, db }) {
   const { summarizeProfile } = await import('./lib/profile-summary.mjs');
   const out = {};
-  for (const w of ['W1', 'W2', 'W3', 'W5']) {
+  for (const w of ['W1', 'W2', 'W3', 'W4', 'W5']) {
     if (!plan[w]) continue;
     const dir = path.join(workDir, `profile-${w}`);
     const entry = w === 'W2' ? 'bench/servers/atrium-w2.mjs' : 'dist/src/main.js';

@@ -62,6 +62,14 @@ export interface DatabaseOptions {
 const maxTimeOf = new WeakMap<Connection, number>();
 
 /**
+ * The limit every command of `connection` carries; the loaders, which read through the driver rather than
+ * mongoose's queries, give it to their commands themselves.
+ */
+export function maxTimeMSOf(connection: Connection): number | undefined {
+  return maxTimeOf.get(connection);
+}
+
+/**
  * mongoose's global `maxTimeMS` reaches only finds, counts, findOneAndUpdate and aggregations; this plugin
  * gives it to every query and aggregation of the connection's models, unless one sets its own.
  */

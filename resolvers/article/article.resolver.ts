@@ -4,6 +4,7 @@ import {
   Authorized,
   Ctx,
   FieldResolver,
+  Info,
   Int,
   Mutation,
   Query,
@@ -11,11 +12,13 @@ import {
   Root,
 } from 'type-graphql';
 import type { Context } from '../../src/context';
+import type { GraphQLResolveInfo } from 'graphql';
 import { SEARCH_MAX } from '../../src/services/article-validation';
-import { POPULAR_TAGS } from '../../src/services/article.service';
+import { POPULAR_TAGS, type ArticleReads } from '../../src/services/article.service';
 import { count } from '../common/describe';
 import type { ArticleRecord, CommentRecord, Connection, UserRecord } from '../../src/services/records';
 import { ConnectionArgs } from '../common/connection';
+import { selects } from '../common/selection';
 import { payload } from '../common/payload';
 import { Comment } from '../comment/comment.type';
 import { User } from '../user/user.type';
@@ -63,8 +66,9 @@ export class ArticleResolver {
     })
     favoritedBy: string | null,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ArticleRecord>> {
-    return ctx.services.articles.list({ search, tag, author, favoritedBy }, page);
+    return ctx.services.articles.list({ search, tag, author, favoritedBy }, page, articleReads(info));
   }
 
   @Query(() => [String], {
@@ -74,14 +78,24 @@ export class ArticleResolver {
     return ctx.services.articles.popularTags();
   }
 
+  // Declared on Article; a list that does not show the text reads none (articleReads).
+  @FieldResolver()
+  body(@Root() article: ArticleRecord, @Ctx() ctx: Context): string | Promise<string> {
+    return article.body ?? ctx.services.articles.bodyOf(article);
+  }
+
   @FieldResolver(() => User, { nullable: true, description: 'The author; always present.' })
   author(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<UserRecord | null> {
     return ctx.services.users.getById(article.authorId);
   }
 
   @FieldResolver(() => [Comment], { description: 'The comments, oldest first.' })
-  comments(@Root() article: ArticleRecord, @Ctx() ctx: Context): Promise<CommentRecord[]> {
-    return ctx.services.comments.forArticle(article.id);
+  comments(
+    @Root() article: ArticleRecord,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<CommentRecord[]> {
+    return ctx.services.comments.forArticle(article.id, { body: selects(info, [], 'body') });
   }
 
   @FieldResolver(() => Int, { description: 'How many users favourited the article.' })
@@ -189,4 +203,9 @@ export class ArticleConnectionResolver {
 /** Built field by field: only the article's own fields reach the service. */
 function articleFields(input: CreateArticleInput | UpdateArticleInput) {
   return { title: input.title, description: input.description, body: input.body, tagList: input.tagList };
+}
+
+/** What a list of articles is read for: the text only when a node of the list shows it. */
+export function articleReads(info: GraphQLResolveInfo): ArticleReads {
+  return { body: selects(info, ['edges', 'node'], 'body') };
 }

@@ -14,6 +14,12 @@ import { Comment } from './comment.type';
 
 @Resolver(() => Comment)
 export class CommentResolver {
+  // Declared on Comment; an article's comments are read without it when no field shows it.
+  @FieldResolver()
+  body(@Root() comment: CommentRecord, @Ctx() ctx: Context): string | Promise<string> {
+    return comment.body ?? ctx.services.comments.bodyOf(comment);
+  }
+
   @FieldResolver(() => User, { nullable: true, description: 'Who wrote the comment.' })
   author(@Root() comment: CommentRecord, @Ctx() ctx: Context): Promise<UserRecord | null> {
     return ctx.services.users.getById(comment.authorId);

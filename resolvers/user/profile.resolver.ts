@@ -6,6 +6,7 @@ import {
   FieldResolver,
   Field,
   ID,
+  Info,
   InputType,
   Int,
   Mutation,
@@ -13,8 +14,10 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../../src/context';
 import type { Connection, UserRecord } from '../../src/services/records';
+import { articleReads } from '../article/article.resolver';
 import { ArticleConnection } from '../article/article.type';
 import { ConnectionArgs, PageInfo } from '../common/connection';
 import { User } from './user.type';
@@ -83,8 +86,13 @@ export class ProfileResolver {
   }
 
   @FieldResolver(() => ArticleConnection, { description: "The user's articles, newest first." })
-  articles(@Root() user: UserRecord, @Args(() => ConnectionArgs) page: ConnectionArgs, @Ctx() ctx: Context) {
-    return ctx.services.articles.byAuthor(user, page);
+  articles(
+    @Root() user: UserRecord,
+    @Args(() => ConnectionArgs) page: ConnectionArgs,
+    @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return ctx.services.articles.byAuthor(user, page, articleReads(info));
   }
 
   @FieldResolver(() => ArticleConnection, { description: 'The articles this user favourited, newest first.' })
@@ -92,8 +100,9 @@ export class ProfileResolver {
     @Root() user: UserRecord,
     @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return ctx.services.articles.favoritedBy(user, page);
+    return ctx.services.articles.favoritedBy(user, page, articleReads(info));
   }
 
   @Authorized()

@@ -1,6 +1,8 @@
-import { Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Args, Ctx, FieldResolver, Info, Resolver, Root } from 'type-graphql';
 import type { Context } from '../../src/context';
 import type { ArticleRecord, Connection } from '../../src/services/records';
+import { articleReads } from '../article/article.resolver';
 import { ArticleConnection } from '../article/article.type';
 import { ConnectionArgs } from '../common/connection';
 import { Viewer, type ViewerRecord } from './viewer.type';
@@ -14,7 +16,8 @@ export class FeedResolver {
     @Root() viewer: ViewerRecord,
     @Args(() => ConnectionArgs) page: ConnectionArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<Connection<ArticleRecord>> {
-    return ctx.services.articles.feed(viewer.userId, page);
+    return ctx.services.articles.feed(viewer.userId, page, articleReads(info));
   }
 }

@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
-import { trusted, Types, type Model } from 'mongoose';
-import { currentDiagnostics } from '../observability/diagnostics';
+import { Types, type Model } from 'mongoose';
+import { maxTimeMSOf } from '../db';
+import { currentDiagnostics, trackCommand } from '../observability/diagnostics';
+import { isObjectIdHex } from '../services/text';
 
 /**
  * The batch contract, written once. Each loader sends one `$in` query per tick, indexes the results by key
@@ -9,6 +11,77 @@ import { currentDiagnostics } from '../observability/diagnostics';
  */
 
 type AnyModel = Model<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A filter or pipeline stage built here or by a service, from values already checked and cast. */
+type Filter = Record<string, unknown>;
+
+/**
+ * The loaders read through the driver (`Model.collection`), not through mongoose's queries, which cast,
+ * sanitise and run middleware on every read (60-160 µs each). What mongoose did for them is done here, in
+ * the one place they read: each command is counted and timed for its request under its tag (which is also
+ * its `comment`), carries its connection's maxTimeMS, and comes back as plain documents (what `lean()`
+ * gave). Filters hold no caller's value unchecked: ids become ObjectIds and keys must be strings before
+ * they reach one (`checkedIds`, `checkedKeys`), so no operator object can.
+ */
+export async function findDocs<TDoc>(
+  model: AnyModel,
+  tag: string,
+  filter: Filter,
+  options: { readonly projection?: Projection | undefined; readonly batchSize: number },
+): Promise<TDoc[]> {
+  const done = trackCommand(tag);
+  try {
+    return (await model.collection
+      .find(filter, {
+        ...(options.projection ? { projection: options.projection } : {}),
+        batchSize: options.batchSize,
+        comment: tag,
+        ...limitOf(model),
+      })
+      .toArray()) as TDoc[];
+  } finally {
+    done();
+  }
+}
+
+/** An aggregation, read as `findDocs` reads. */
+export async function aggregateDocs<TDoc>(
+  model: AnyModel,
+  tag: string,
+  pipeline: Filter[],
+  batchSize: number,
+): Promise<TDoc[]> {
+  const done = trackCommand(tag);
+  try {
+    return (await model.collection
+      .aggregate(pipeline, { batchSize, comment: tag, ...limitOf(model) })
+      .toArray()) as TDoc[];
+  } finally {
+    done();
+  }
+}
+
+function limitOf(model: AnyModel): { maxTimeMS?: number } {
+  const maxTimeMS = maxTimeMSOf(model.db);
+  return maxTimeMS === undefined ? {} : { maxTimeMS };
+}
+
+/**
+ * The ids among `keys` as ObjectIds. A key that is not an id's hex string (an operator object such as
+ * `{ $ne: null }`, a number, a malformed id) names no document: it is left out of the query and its answer
+ * is the miss.
+ */
+export function checkedIds(keys: readonly unknown[]): Types.ObjectId[] {
+  const ids: Types.ObjectId[] = [];
+  for (const key of keys)
+    if (typeof key === 'string' && isObjectIdHex(key)) ids.push(new Types.ObjectId(key));
+  return ids;
+}
+
+/** The string keys among `keys`, for a string field; anything else names no document (as in checkedIds). */
+export function checkedKeys(keys: readonly unknown[]): string[] {
+  return keys.filter((key): key is string => typeof key === 'string');
+}
 
 /**
  * Every loader of the service is made here. A batch is sent once the event loop turn ends (setImmediate),
@@ -49,19 +122,26 @@ export function byIdLoader<TDoc extends { _id: { toHexString(): string } }, TRec
   tag: string,
   projection?: Projection,
 ): DataLoader<string, TRecord | null> {
-  return batchLoader(tag, async (ids) => {
-    const docs = (await model
-      .find({ _id: trusted({ $in: ids }) }, projection)
-      .batchSize(oneBatch(ids.length).batchSize)
-      .comment(tag)
-      .lean()) as unknown as TDoc[];
+  return batchLoader(tag, async (keys) => {
+    const ids = checkedIds(keys);
+    if (ids.length === 0) return keys.map(() => null);
+    const docs = await findDocs<TDoc>(
+      model,
+      tag,
+      { _id: { $in: ids } },
+      {
+        projection,
+        batchSize: oneBatch(ids.length).batchSize,
+      },
+    );
     const byId = new Map(docs.map((doc) => [doc._id.toHexString(), toRecord(doc)]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return keys.map((id) => byId.get(id) ?? null);
   });
 }
 
 /**
- * Loads one document per value of a unique field, e.g. users by case-folded username. `onLoad` sees every
+ * Loads one document per value of a unique string field, e.g. users by case-folded username (keys that are
+ * not strings name nothing). `onLoad` sees every
  * record found, so that the by-id loader of the same records can be primed and not query again.
  */
 export function byUniqueKeyLoader<TDoc, TRecord>(
@@ -74,11 +154,17 @@ export function byUniqueKeyLoader<TDoc, TRecord>(
 ): DataLoader<string, TRecord | null> {
   const { projection, onLoad = () => undefined } = options;
   return batchLoader(tag, async (keys) => {
-    const docs = (await model
-      .find({ [field]: trusted({ $in: keys }) }, projection && { ...projection, [field]: 1 })
-      .batchSize(oneBatch(keys.length).batchSize)
-      .comment(tag)
-      .lean()) as unknown as TDoc[];
+    const values = checkedKeys(keys);
+    if (values.length === 0) return keys.map(() => null);
+    const docs = await findDocs<TDoc>(
+      model,
+      tag,
+      { [field]: { $in: values } },
+      {
+        projection: projection && { ...projection, [field]: 1 },
+        batchSize: oneBatch(values.length).batchSize,
+      },
+    );
     const byKey = new Map(
       docs.map((doc) => {
         const record = toRecord(doc);
@@ -92,21 +178,23 @@ export function byUniqueKeyLoader<TDoc, TRecord>(
 
 /** Counts documents per value of `field` (an ObjectId reference) with one grouped aggregation. */
 export function countByLoader(model: AnyModel, field: string, tag: string): DataLoader<string, number> {
-  return batchLoader(tag, async (ids) => {
-    const rows = await model
-      .aggregate<{ _id: { toHexString(): string }; n: number }>([
-        { $match: { [field]: { $in: ids.map(toObjectId) } } },
-        { $group: { _id: `$${field}`, n: { $sum: 1 } } },
-      ])
-      .option({ comment: tag, ...oneBatch(ids.length) });
+  return batchLoader(tag, async (keys) => {
+    const ids = checkedIds(keys);
+    if (ids.length === 0) return keys.map(() => 0);
+    const rows = await aggregateDocs<{ _id: { toHexString(): string }; n: number }>(
+      model,
+      tag,
+      [{ $match: { [field]: { $in: ids } } }, { $group: { _id: `$${field}`, n: { $sum: 1 } } }],
+      oneBatch(ids.length).batchSize,
+    );
     const counts = new Map(rows.map((row) => [row._id.toHexString(), row.n]));
-    return ids.map((id) => counts.get(id) ?? 0);
+    return keys.map((id) => counts.get(id) ?? 0);
   });
 }
 
 /**
  * Answers "does the pair (fixed, key) exist?" for many keys at once, e.g. "has the viewer favourited these
- * articles?" with one query.
+ * articles?" with one query. Both fields hold ObjectIds.
  */
 export function pairExistsLoader(
   model: AnyModel,
@@ -115,15 +203,19 @@ export function pairExistsLoader(
   keyField: string,
   tag: string,
 ): DataLoader<string, boolean> {
-  return batchLoader(tag, async (ids) => {
-    const docs = (await model
-      .find({ [fixedField]: fixedId, [keyField]: trusted({ $in: ids }) })
-      .select({ [keyField]: 1 })
-      .batchSize(oneBatch(ids.length).batchSize)
-      .comment(tag)
-      .lean()) as unknown as Record<string, { toHexString(): string }>[];
+  const [fixed] = checkedIds([fixedId]);
+  if (!fixed) throw new Error(`${tag}: ${JSON.stringify(fixedId)} is not an id`);
+  return batchLoader(tag, async (keys) => {
+    const ids = checkedIds(keys);
+    if (ids.length === 0) return keys.map(() => false);
+    const docs = await findDocs<Record<string, { toHexString(): string }>>(
+      model,
+      tag,
+      { [fixedField]: fixed, [keyField]: { $in: ids } },
+      { projection: { [keyField]: 1 }, batchSize: oneBatch(ids.length).batchSize },
+    );
     const found = new Set(docs.map((doc) => doc[keyField]!.toHexString()));
-    return ids.map((id) => found.has(id));
+    return keys.map((id) => found.has(id));
   });
 }
 

@@ -5,8 +5,9 @@ import type { Metrics, OperationType } from './metrics';
 
 /**
  * What one request cost MongoDB: the number of operations it sent, the time they took, and the count per
- * query tag (`.comment('articles.byId')`). Collected by a mongoose plugin and an AsyncLocalStorage scope
- * opened per request, so concurrent requests never mix their figures.
+ * query tag (`.comment('articles.byId')`). Collected by a mongoose plugin (and `trackCommand` for commands it
+ * does not see) and an AsyncLocalStorage scope opened per request, so concurrent requests never mix their
+ * figures.
  *
  * `metrics` are those of the server that took the request (absent when metrics are off): code below the edge
  * that has no access to the server (this plugin, loaders, services) records through the request it serves.
@@ -97,8 +98,8 @@ function end(operation: Running): void {
 }
 
 /**
- * Counts a command that no model middleware sees (a transaction's commit or abort) for the current request;
- * the returned function stops its clock.
+ * Counts a command that no model middleware sees (a transaction's commit or abort, the loaders' reads through
+ * the driver) for the current request; the returned function stops its clock.
  */
 export function trackCommand(tag: string): () => void {
   const operation: Running = {};

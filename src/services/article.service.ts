@@ -4,7 +4,17 @@ import { trusted, Types, type ClientSession } from 'mongoose';
 import { actorOf, requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
+import {
+  aggregateDocs,
+  batchLoader,
+  byIdLoader,
+  byUniqueKeyLoader,
+  checkedIds,
+  countByLoader,
+  oneBatch,
+  pairExistsLoader,
+  toObjectId,
+} from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { insertRecord } from '../models/insert';
 import { checkArticle, checkSearch, slugify, type ArticleFields } from './article-validation';
@@ -21,7 +31,13 @@ import {
   type PageQuery,
 } from './pagination';
 import { canDeleteArticle, canUpdateArticle, deletesArticleAsModerator } from './permissions';
-import { toArticleRecord, type ArticleRecord, type Connection, type UserRecord } from './records';
+import {
+  ARTICLE_SUMMARY_FIELDS,
+  toArticleRecord,
+  type ArticleRecord,
+  type Connection,
+  type UserRecord,
+} from './records';
 import { articleSearch, scoredPosition, type ArticleSearch } from './search';
 import { TagCounts } from './tag-counts';
 import { foldCase, isObjectIdHex, normalize } from './text';
@@ -39,6 +55,16 @@ export interface ArticleFilter {
   readonly favoritedBy?: string | null | undefined;
 }
 
+/**
+ * What the articles of a list are read for: `body: false` when no field of the list shows their text, which
+ * is then not read (ARTICLE_SUMMARY_FIELDS).
+ */
+export interface ArticleReads {
+  readonly body: boolean;
+}
+
+const WHOLE_ARTICLES: ArticleReads = { body: true };
+
 const SLUG_ATTEMPTS = 5;
 
 /** How many tags `tags` lists. */
@@ -49,7 +75,7 @@ export class ArticleService {
   private readonly byId: DataLoader<string, ArticleRecord | null>;
   private readonly bySlug: DataLoader<string, ArticleRecord | null>;
   /** Whether the viewer favourited each article: one query for a page, and none for anonymous callers. */
-  private readonly favoritedByViewer: DataLoader<string, boolean>;
+  private readonly favoritedByViewer: DataLoader<string, boolean> | undefined;
   private readonly countByAuthor: DataLoader<string, number>;
   private readonly countFavoritedBy: DataLoader<string, number>;
   private readonly favoriteIdsByUser: DataLoader<string, Types.ObjectId[]>;
@@ -81,25 +107,23 @@ export class ArticleService {
     this.search = articleSearch(deps.models);
     this.tags = new TagCounts(deps.models);
     const actor = actorOf(viewer);
-    this.favoritedByViewer = batchLoader('favorites.byViewer', async (articleIds) => {
-      if (!actor) return articleIds.map(() => false);
-      const rows = await Favorite.find(
-        { userId: new Types.ObjectId(actor.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
-        { _id: 0, articleId: 1 },
-      )
-        .batchSize(oneBatch(articleIds.length).batchSize)
-        .comment('favorites.byViewer')
-        .lean();
-      const favorited = new Set(rows.map((row) => row.articleId.toHexString()));
-      return articleIds.map((id) => favorited.has(id));
-    });
-    this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (userIds) => {
-      const rows = await Favorite.aggregate<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>([
-        { $match: { userId: { $in: userIds.map(toObjectId) } } },
-        { $group: { _id: '$userId', ids: { $push: '$articleId' } } },
-      ]).option({ comment: 'favorites.articleIdsByUser', ...oneBatch(userIds.length) });
+    this.favoritedByViewer = actor
+      ? pairExistsLoader(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer')
+      : undefined;
+    this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (keys) => {
+      const userIds = checkedIds(keys);
+      if (userIds.length === 0) return keys.map(() => []);
+      const rows = await aggregateDocs<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>(
+        Favorite,
+        'favorites.articleIdsByUser',
+        [
+          { $match: { userId: { $in: userIds } } },
+          { $group: { _id: '$userId', ids: { $push: '$articleId' } } },
+        ],
+        oneBatch(userIds.length).batchSize,
+      );
       const byUser = new Map(rows.map((row) => [row._id.toHexString(), row.ids]));
-      return userIds.map((id) => byUser.get(id) ?? []);
+      return keys.map((id) => byUser.get(id) ?? []);
     });
   }
 
@@ -116,7 +140,7 @@ export class ArticleService {
   }
 
   isFavoritedByViewer(article: ArticleRecord): Promise<boolean> {
-    return this.favoritedByViewer.load(article.id);
+    return this.favoritedByViewer?.load(article.id) ?? Promise.resolve(false);
   }
 
   canUpdate(article: ArticleRecord): boolean {
@@ -131,7 +155,11 @@ export class ArticleService {
    * Articles newest first, optionally by tag, author and/or a user's favourites; with search words, only the
    * articles that match them, most relevant first (ties newest first).
    */
-  async list(filter: ArticleFilter, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  async list(
+    filter: ArticleFilter,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const search = checkSearch(filter.search);
     const tag = filter.tag == null ? null : foldCase(normalize(filter.tag));
     const [author, fan] = await Promise.all([
@@ -149,28 +177,42 @@ export class ArticleService {
     if (tag !== null) query['tagList'] = tag;
     if (author) query['authorId'] = new Types.ObjectId(author.id);
     if (fan) query['_id'] = trusted({ $in: await this.favoriteIds(fan.id) });
-    return search === null ? this.page(list, query, page) : this.searchPage(list, search, query, page);
+    return search === null ? this.page(list, query, page, reads) : this.searchPage(list, search, query, page);
   }
 
   /** A user's articles, newest first; counts for many users come from one query. */
-  byAuthor(author: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  byAuthor(
+    author: UserRecord,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const count = () => this.countByAuthor.load(author.id);
-    return this.page(`user-articles:${author.id}`, { authorId: new Types.ObjectId(author.id) }, page, count);
+    const filter = { authorId: new Types.ObjectId(author.id) };
+    return this.page(`user-articles:${author.id}`, filter, page, reads, count);
   }
 
   /** The articles a user favourited, newest first. */
-  async favoritedBy(fan: UserRecord, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  async favoritedBy(
+    fan: UserRecord,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const count = () => this.countFavoritedBy.load(fan.id);
     const list = `user-favorites:${fan.id}`;
-    return this.page(list, { _id: trusted({ $in: await this.favoriteIds(fan.id) }) }, page, count);
+    const filter = { _id: trusted({ $in: await this.favoriteIds(fan.id) }) };
+    return this.page(list, filter, page, reads, count);
   }
 
   /** The viewer's feed: articles by the users they follow, newest first. */
-  async feed(userId: string, page: PageArgs): Promise<Connection<ArticleRecord>> {
+  async feed(
+    userId: string,
+    page: PageArgs,
+    reads: ArticleReads = WHOLE_ARTICLES,
+  ): Promise<Connection<ArticleRecord>> {
     const followees = await this.follows.followeeIds(userId);
     const list = `feed:${userId}`;
     if (followees.length === 0) return emptyConnection(page, this.cursors, list);
-    return this.page(list, { authorId: trusted({ $in: followees.map(toObjectId) }) }, page);
+    return this.page(list, { authorId: trusted({ $in: followees.map(toObjectId) }) }, page, reads);
   }
 
   /**
@@ -273,7 +315,7 @@ export class ArticleService {
     });
     this.byId.clear(id);
     this.bySlug.clear(article.slug);
-    this.favoritedByViewer.clear(id).prime(id, false);
+    this.favoritedByViewer?.clear(id).prime(id, false);
     this.countByAuthor.clear(article.authorId);
     // Any user's favourites may have named it.
     this.favoriteIdsByUser.clearAll();
@@ -350,7 +392,7 @@ export class ArticleService {
   }
 
   private forgetFavorites(articleId: string, userId: string): void {
-    this.favoritedByViewer.clear(articleId);
+    this.favoritedByViewer?.clear(articleId);
     this.favoriteIdsByUser.clear(userId);
     this.countFavoritedBy.clear(userId);
   }
@@ -363,11 +405,24 @@ export class ArticleService {
     return this.favoriteIdsByUser.load(userId);
   }
 
+  /**
+   * The text of an article read for a list that did not show it: read again, whole, should any field still
+   * ask for it.
+   */
+  async bodyOf(article: ArticleRecord): Promise<string> {
+    if (article.body !== undefined) return article.body;
+    const body = (await this.byId.load(article.id))?.body;
+    // Deleted since the list was read.
+    if (body === undefined) throw new NotFoundError('Article');
+    return body;
+  }
+
   /** `list` names the list for its cursors, e.g. `feed:<user id>`. */
   private page(
     list: string,
     filter: Filter,
     page: PageArgs,
+    reads: ArticleReads,
     count?: () => Promise<number>,
   ): Promise<Connection<ArticleRecord>> {
     const { Article } = this.deps.models;
@@ -378,7 +433,10 @@ export class ArticleService {
       list,
       args: page,
       codec: this.cursors,
-      toNode: (doc) => this.remember(toArticleRecord(doc)),
+      // Only whole records are kept in the loaders: a summary must never answer a field that needs the text.
+      ...(reads.body
+        ? { toNode: (doc) => this.remember(toArticleRecord(doc)) }
+        : { toNode: toArticleRecord, projection: ARTICLE_SUMMARY_FIELDS }),
       count: count ?? (() => Article.countDocuments(filter).comment('articles.count').exec()),
     });
   }

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, toObjectId, WHOLE_RESULT } from '../loaders';
+import { aggregateDocs, batchLoader, byIdLoader, checkedIds, WHOLE_RESULT } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
 import { insertRecord } from '../models/insert';
 import { checkCommentBody } from './article-validation';
@@ -21,11 +21,20 @@ import type { UserService } from './user.service';
 import { isObjectIdHex } from './text';
 import { FieldErrors } from './user-validation';
 
+/** What the comments of an article are read for: `body: false` when no field shows their text. */
+export interface CommentReads {
+  readonly body: boolean;
+}
+
+const WHOLE_COMMENTS: CommentReads = { body: true };
+
 /** Comments on articles, per request. */
 export class CommentService {
   private readonly byId: DataLoader<string, CommentRecord | null>;
   /** Every comment of each article, oldest first, with one query for all the articles asked for. */
   private readonly byArticle: DataLoader<string, CommentRecord[]>;
+  /** The same without the comments' text, for fields that do not show it. */
+  private readonly summariesByArticle: DataLoader<string, CommentRecord[]>;
 
   constructor(
     private readonly deps: Pick<AppDeps, 'db' | 'models'>,
@@ -36,37 +45,67 @@ export class CommentService {
   ) {
     const { Comment } = deps.models;
     this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
-    this.byArticle = batchLoader('comments.byArticle', async (articleIds) => {
+    this.byArticle = this.byArticleLoader(Comment, users, true);
+    this.summariesByArticle = this.byArticleLoader(Comment, users, false);
+  }
+
+  /**
+   * Every comment of each article, oldest first, with its author. Without `withBody` the text is not read,
+   * and those records are kept by that loader only: a field that shows the text never gets one.
+   */
+  private byArticleLoader(
+    Comment: AppDeps['models']['Comment'],
+    users: UserService,
+    withBody: boolean,
+  ): DataLoader<string, CommentRecord[]> {
+    return batchLoader('comments.byArticle', async (articleIds) => {
+      const ids = checkedIds(articleIds);
+      if (ids.length === 0) return articleIds.map(() => []);
       // Comment pages always show their authors: they come with the comments, in the same round trip.
-      const docs = await Comment.aggregate<CommentDoc & { author: UserDocLike[] }>([
-        { $match: { articleId: { $in: articleIds.map(toObjectId) } } },
-        { $sort: { createdAt: 1, _id: 1 } },
-        {
-          // The correlated form reads only a user record's fields: no password hash leaves the users.
-          $lookup: {
-            from: 'users',
-            let: { authorId: '$authorId' },
-            pipeline: [
-              { $match: { $expr: { $eq: ['$_id', '$$authorId'] } } },
-              { $project: USER_RECORD_FIELDS },
-            ],
-            as: 'author',
+      const docs = await aggregateDocs<CommentDoc & { author: UserDocLike[] }>(
+        Comment,
+        'comments.byArticle',
+        [
+          { $match: { articleId: { $in: ids } } },
+          { $sort: { createdAt: 1, _id: 1 } },
+          ...(withBody ? [] : [{ $project: { body: 0 } }]),
+          {
+            // The correlated form reads only a user record's fields: no password hash leaves the users.
+            $lookup: {
+              from: 'users',
+              let: { authorId: '$authorId' },
+              pipeline: [
+                { $match: { $expr: { $eq: ['$_id', '$$authorId'] } } },
+                { $project: USER_RECORD_FIELDS },
+              ],
+              as: 'author',
+            },
           },
-        },
-      ]).option({ comment: 'comments.byArticle', ...WHOLE_RESULT });
+        ],
+        WHOLE_RESULT.batchSize,
+      );
       const grouped = new Map<string, CommentRecord[]>(articleIds.map((id) => [id, []]));
       for (const doc of docs) {
         if (doc.author[0]) users.prime(toUserRecord(doc.author[0]));
         const comment = toCommentRecord(doc);
         grouped.get(comment.articleId)?.push(comment);
-        this.byId.prime(comment.id, comment);
+        if (withBody) this.byId.prime(comment.id, comment);
       }
       return articleIds.map((id) => grouped.get(id) ?? []);
     });
   }
 
-  forArticle(articleId: string): Promise<CommentRecord[]> {
-    return this.byArticle.load(articleId);
+  /** The text of a comment read without it: read again, whole. */
+  async bodyOf(comment: CommentRecord): Promise<string> {
+    if (comment.body !== undefined) return comment.body;
+    const body = (await this.byId.load(comment.id))?.body;
+    // Deleted since.
+    if (body === undefined) throw new NotFoundError('Comment');
+    return body;
+  }
+
+  forArticle(articleId: string, reads: CommentReads = WHOLE_COMMENTS): Promise<CommentRecord[]> {
+    return (reads.body ? this.byArticle : this.summariesByArticle).load(articleId);
   }
 
   async canDelete(comment: CommentRecord): Promise<boolean> {
@@ -95,6 +134,7 @@ export class CommentService {
     const comment = toCommentRecord(doc);
     this.byId.prime(comment.id, comment);
     this.byArticle.clear(article.id);
+    this.summariesByArticle.clear(article.id);
     return comment;
   }
 
@@ -129,6 +169,7 @@ export class CommentService {
     });
     this.byId.clear(id);
     this.byArticle.clear(comment.articleId);
+    this.summariesByArticle.clear(comment.articleId);
     return comment;
   }
 }

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type DataLoader from 'dataloader';
 import { trusted, Types, type Model } from 'mongoose';
-import { batchLoader, oneBatch } from '../loaders';
+import { aggregateDocs, batchLoader, oneBatch, type Projection } from '../loaders';
 import { hmac } from '../auth/tokens';
 import { BadUserInputError } from '../errors';
 import type { Connection } from './records';
@@ -142,6 +142,8 @@ export interface PageQuery {
   readonly sort: Record<string, 1 | -1>;
   /** One more than the page size: the extra item tells whether the list goes on. */
   readonly limit: number;
+  /** The fields to read, when the page shows fewer than the whole documents. */
+  readonly projection?: Projection | undefined;
 }
 
 /**
@@ -158,6 +160,7 @@ export function pageLoader<TDoc>(model: Model<any>, tag: string): DataLoader<Pag
         { $match: query.filter },
         { $sort: query.sort },
         { $limit: query.limit },
+        ...(query.projection ? [{ $project: query.projection }] : []),
         { $set: { [BRANCH]: index } },
       ];
       const [first, ...rest] = queries;
@@ -167,9 +170,12 @@ export function pageLoader<TDoc>(model: Model<any>, tag: string): DataLoader<Pag
           $unionWith: { coll: model.collection.collectionName, pipeline: branch(query, i + 1) },
         })),
       ];
-      const docs = await model
-        .aggregate<TDoc & { [BRANCH]: number }>(pipeline)
-        .option({ comment: tag, ...oneBatch(queries.reduce((n, q) => n + q.limit, 0)) });
+      const docs = await aggregateDocs<TDoc & { [BRANCH]: number }>(
+        model,
+        tag,
+        pipeline,
+        oneBatch(queries.reduce((n, q) => n + q.limit, 0)).batchSize,
+      );
       const pages = queries.map((): TDoc[] => []);
       for (const doc of docs) {
         const index = doc[BRANCH];
@@ -196,6 +202,8 @@ export interface KeysetOptions<TDoc, TNode> {
   readonly codec: CursorCodec;
   readonly toNode: (doc: TDoc) => TNode | Promise<TNode>;
   readonly count: () => Promise<number>;
+  /** The fields to read (the sort field is always among them); the whole documents by default. */
+  readonly projection?: Projection | undefined;
 }
 
 /**
@@ -230,6 +238,7 @@ export async function keysetPage<TDoc extends { _id: Types.ObjectId }, TNode>(
     filter,
     sort: { [sortField]: direction, _id: direction },
     limit: size + 1,
+    projection: options.projection && { ...options.projection, [sortField]: 1 },
   });
   return connectionOf(docs, size, backward, args, options, (doc) =>
     codec.encode(list, (doc as unknown as Record<string, Date>)[sortField]!, doc._id.toHexString()),
@@ -252,14 +261,29 @@ async function connectionOf<TDoc, TNode>(
   const page = docs.slice(0, size);
   if (backward) page.reverse();
 
+  // A cursor is a signature (an HMAC): made when a field asks for it, once. A home page asks for the last
+  // one only.
   const edges = await Promise.all(
-    page.map(async (doc) => ({ cursor: cursorOf(doc), node: await options.toNode(doc) })),
+    page.map(async (doc) => {
+      let cursor: string | undefined;
+      const node = await options.toNode(doc);
+      return {
+        get cursor() {
+          return (cursor ??= cursorOf(doc));
+        },
+        node,
+      };
+    }),
   );
   return {
     edges,
     pageInfo: {
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
       // Across a cursor there is always the item it named (or its former place); the far side is measured.
       hasNextPage: backward ? args.before != null : hasMore,
       hasPreviousPage: backward ? hasMore : args.after != null,

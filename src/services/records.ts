@@ -71,7 +71,11 @@ export interface ArticleRecord {
   readonly slug: string;
   readonly title: string;
   readonly description: string;
-  readonly body: string;
+  /**
+   * Absent when the record was read for a list that does not show it (ARTICLE_SUMMARY_FIELDS); such a
+   * record is never kept in a loader another field could read it from.
+   */
+  readonly body?: string | undefined;
   readonly tagList: readonly string[];
   readonly authorId: string;
   readonly favoritesCount: number;
@@ -84,13 +88,26 @@ export interface ArticleDocLike {
   slug: string;
   title: string;
   description: string;
-  body: string;
+  body?: string;
   tagList: string[];
   authorId: { toHexString(): string };
   favoritesCount?: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
+
+/** What an article in a list that does not show its text is read as: every field of a record but `body`. */
+export const ARTICLE_SUMMARY_FIELDS = {
+  _id: 1,
+  slug: 1,
+  title: 1,
+  description: 1,
+  tagList: 1,
+  authorId: 1,
+  favoritesCount: 1,
+  createdAt: 1,
+  updatedAt: 1,
+} as const satisfies Record<Exclude<keyof ArticleDocLike, 'body'>, 1>;
 
 export function toArticleRecord(doc: ArticleDocLike): ArticleRecord {
   return {
@@ -109,7 +126,8 @@ export function toArticleRecord(doc: ArticleDocLike): ArticleRecord {
 
 export interface CommentRecord {
   readonly id: string;
-  readonly body: string;
+  /** Absent when read for a field that does not show it (as ArticleRecord.body). */
+  readonly body?: string | undefined;
   readonly articleId: string;
   readonly authorId: string;
   readonly createdAt: Date;
@@ -118,7 +136,7 @@ export interface CommentRecord {
 
 export interface CommentDocLike {
   _id: { toHexString(): string };
-  body: string;
+  body?: string;
   articleId: { toHexString(): string };
   authorId: { toHexString(): string };
   createdAt: Date;

@@ -1,4 +1,5 @@
 import { trusted, Types, type ClientSession } from 'mongoose';
+import { aggregateDocs, oneBatch } from '../loaders';
 import type { Models } from '../models';
 import type { SessionDoc } from '../models/session.model';
 import type { UserDocLike } from './records';
@@ -48,18 +49,25 @@ export class SessionStore {
    * hash (and any secret a user document gains later) and the session's refresh-token hashes in the database.
    */
   async liveUser(sessionId: string, userId: string, now = new Date()): Promise<UserDocLike | null> {
-    const [row] = await this.models.Session.aggregate<{ user: UserDocLike[] }>([
-      {
-        $match: {
-          _id: new Types.ObjectId(sessionId),
-          userId: new Types.ObjectId(userId),
-          expiresAt: { $gt: now },
+    // Read as the loaders read (through the driver, counted, with the connection's maxTimeMS): every signed-in
+    // request sends it.
+    const [row] = await aggregateDocs<{ user: UserDocLike[] }>(
+      this.models.Session,
+      'auth.session',
+      [
+        {
+          $match: {
+            _id: new Types.ObjectId(sessionId),
+            userId: new Types.ObjectId(userId),
+            expiresAt: { $gt: now },
+          },
         },
-      },
-      { $limit: 1 },
-      { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
-      { $project: USER_PROJECTION },
-    ]).option({ comment: 'auth.session' });
+        { $limit: 1 },
+        { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
+        { $project: USER_PROJECTION },
+      ],
+      oneBatch(1).batchSize,
+    );
     return row?.user[0] ?? null;
   }
 

@@ -2,7 +2,8 @@ import { createTestApp, type TestApp } from '../support/harness';
 
 /**
  * Every command carries its connection's own limit as maxTimeMS, however many connections the process has:
- * the models' schemas are shared between them.
+ * the models' schemas are shared between them, and the loaders, which read through the driver, give it to
+ * their commands themselves.
  */
 
 const apps: TestApp[] = [];
@@ -18,7 +19,8 @@ async function limitsSent(app: TestApp): Promise<Record<string, number[]>> {
     (seen[event.commandName] ??= []).push(event.command['maxTimeMS'] as number);
   };
   client.on('commandStarted', listener);
-  await app.execute('{ user(username: "somebody") { id } }');
+  // The loaders read through the driver: a find (the username) and an aggregation (the page) of theirs.
+  await app.execute('{ user(username: "somebody") { id } articles(first: 1) { edges { cursor } } }');
   await app.deps.models.Article.aggregate([{ $match: {} }]);
   client.off('commandStarted', listener);
   return seen;
@@ -29,6 +31,6 @@ test('when two connections have different limits, then each sends its own', asyn
   apps.push(first);
   const second = await createTestApp({ maxTimeMS: 5_678 });
   apps.push(second);
-  expect(await limitsSent(first)).toEqual({ find: [1_234], aggregate: [1_234] });
-  expect(await limitsSent(second)).toEqual({ find: [5_678], aggregate: [5_678] });
+  expect(await limitsSent(first)).toEqual({ find: [1_234], aggregate: [1_234, 1_234] });
+  expect(await limitsSent(second)).toEqual({ find: [5_678], aggregate: [5_678, 5_678] });
 });

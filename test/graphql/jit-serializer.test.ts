@@ -1,0 +1,141 @@
+import { buildSchema, GraphQLScalarType, parse, type GraphQLObjectType } from 'graphql';
+import { compiledExecutor, hasCompiledSerializer, stringifyResult } from '../../src/graphql/jit-gateway';
+
+/**
+ * With the compiled executor, a result's data is written by a serializer made for its operation. It must
+ * write exactly what JSON.stringify writes, for any values: checked here over many generated responses.
+ */
+
+const schema = buildSchema(`
+  enum Mood { HAPPY SAD }
+  scalar Stamp
+  type Item { id: ID! name: String email: String age: Int score: Float active: Boolean! mood: Mood
+              tags: [String!]! children: [Item!] stamp: Stamp }
+  type Query { items: [Item!]! item: Item count: Int! }
+`);
+const stamp = schema.getType('Stamp') as GraphQLScalarType;
+stamp.serialize = (value) => new Date(value as number).toISOString();
+const query = schema.getQueryType()!.getFields();
+type Data = { items: Item[] };
+interface Item {
+  id: string;
+  name: string | null;
+  email: string | null;
+  age: number | null;
+  score: number | null;
+  active: boolean;
+  mood: string | null;
+  tags: string[];
+  children: Item[] | null;
+  stamp: number;
+}
+query['items']!.resolve = (_root, _args, data: Data) => data.items;
+query['item']!.resolve = (_root, _args, data: Data) => data.items[0] ?? null;
+query['count']!.resolve = (_root, _args, data: Data) => data.items.length;
+const itemFields = (schema.getType('Item') as GraphQLObjectType).getFields();
+itemFields['children']!.resolve = (item: Item) => item.children;
+
+/** Deterministic values, the awkward ones included: quotes, escapes, control characters, lone surrogates. */
+function random(seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+  const pieces = [
+    'plain',
+    'a "quote"',
+    'back\\slash',
+    'new\nline',
+    'tab\t',
+    '\u0000\u001f',
+    'é',
+    '日本',
+    '😀',
+    '\ud800',
+    '\udc00x',
+    '</script>',
+    '\u2028\u2029',
+    '',
+  ];
+  const string = () =>
+    Array.from({ length: Math.floor(next() * 4) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+  const maybe = <T>(value: () => T): T | null => (next() < 0.2 ? null : value());
+  const item = (depth: number): Item => ({
+    id: String(Math.floor(next() * 1e9)),
+    name: maybe(string),
+    email: maybe(string),
+    age: maybe(() => Math.floor((next() - 0.5) * 2 ** 31)),
+    score: maybe(() => [0, -0, 1e21, 1.5e-7, (next() - 0.5) * 1e6, 123.456][Math.floor(next() * 6)]!),
+    active: next() < 0.5,
+    mood: maybe(() => (next() < 0.5 ? 'HAPPY' : 'SAD')),
+    tags: Array.from({ length: Math.floor(next() * 3) }, string),
+    children:
+      depth > 0 && next() < 0.5
+        ? Array.from({ length: Math.floor(next() * 3) }, () => item(depth - 1))
+        : null,
+    stamp: Math.floor(next() * 2e12),
+  });
+  return { items: Array.from({ length: Math.floor(next() * 8) }, () => item(2)) };
+}
+
+const FIELDS = 'id name email age score active mood tags __typename';
+const OPERATIONS = [
+  `{ items { ${FIELDS} } }`,
+  `{ count items { ${FIELDS} children { ${FIELDS} children { id name } } } }`,
+  `{ first: item { id n: name } items { id ... on Item { age score } ...F } } fragment F on Item { email tags }`,
+  `query($yes: Boolean!) { items { id name @include(if: $yes) email @skip(if: $yes) } }`,
+];
+
+/** As Apollo hands a single result to `stringifyResult`: errors, data, extensions. */
+const shaped = (result: { errors?: unknown; data?: unknown }, extensions?: unknown) => ({
+  errors: result.errors,
+  data: result.data,
+  extensions,
+});
+
+test('when compiled operations answer many responses, then their serializer writes what JSON.stringify writes', async () => {
+  const execute = compiledExecutor(schema);
+  const documents = OPERATIONS.map((source) => parse(source));
+  let compiledWrites = 0;
+  for (let seed = 1; seed <= 300; seed += 1) {
+    const data = random(seed);
+    for (const [i, document] of documents.entries()) {
+      const result = await execute(document, undefined, data, { yes: seed % 2 === 0 });
+      expect(result.errors).toBeUndefined();
+      if (result.data && hasCompiledSerializer(result.data)) compiledWrites += 1;
+      const extensions = seed % 3 === 0 ? undefined : { cost: { requestedQueryCost: seed, op: i } };
+      const response = shaped(result, extensions);
+      expect(stringifyResult(response)).toBe(`${JSON.stringify(response)}\n`);
+    }
+  }
+  // Every one of these operations has a compiled serializer: the comparison covered it, not JSON.stringify.
+  expect(compiledWrites).toBe(300 * OPERATIONS.length);
+});
+
+test('when an operation selects a custom scalar, then its data is written by JSON.stringify, the same', async () => {
+  const execute = compiledExecutor(schema);
+  const document = parse('{ items { id stamp } }');
+  const result = await execute(document, undefined, random(7), {});
+  expect(hasCompiledSerializer(result.data!)).toBe(false);
+  const response = shaped(result);
+  expect(stringifyResult(response)).toBe(`${JSON.stringify(response)}\n`);
+});
+
+test('when a result has errors, then it is written by JSON.stringify', async () => {
+  const execute = compiledExecutor(schema);
+  const broken = schema.getQueryType()!.getFields()['count']!;
+  const document = parse('{ count items { id } }');
+  const resolve = broken.resolve;
+  broken.resolve = () => {
+    throw new Error('no count');
+  };
+  try {
+    const result = await execute(document, undefined, random(3), {});
+    expect(result.errors).toHaveLength(1);
+    const response = shaped(result);
+    expect(stringifyResult(response)).toBe(`${JSON.stringify(response)}\n`);
+  } finally {
+    broken.resolve = resolve;
+  }
+});
