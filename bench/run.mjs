@@ -13,7 +13,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMongod, locateMongod } from './lib/mongod.mjs';
 import { cpuSeconds, freePort, sleep, spawnPinned, stopAll, waitForHttp } from './lib/procs.mjs';
-import { summarize, renderMarkdown, updateBenchmarksMd } from './lib/report.mjs';
+import {
+  summarize,
+  renderMarkdown,
+  renderScaleMarkdown,
+  updateBenchmarksMd,
+  SCALE_MARKERS,
+} from './lib/report.mjs';
+import { seedScale, SIZES } from './lib/scale-seed.mjs';
 import { runWrk, wrkVersion } from './lib/wrk.mjs';
 import * as W from './lib/workloads.mjs';
 
@@ -30,6 +37,9 @@ const onlyArg = argv.indexOf('--only');
 const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : null;
 // --profile: instead of the rounds, run Atrium under node --cpu-prof on W1-W5 (or those of --only) and summarise.
 const PROFILE = argv.includes('--profile');
+// --scale: W3, W4, tags and feed on the scale data set and on one of the default size, in the same run
+// (bench/lib/scale-seed.mjs); CPU per request at both sizes, commands per request, documents examined.
+const SCALE = argv.includes('--scale');
 // --monitor-experiment: adds `monitored` (graphql-js with the driver's command monitoring on) to W3-W5.
 const MONITOR_EXPERIMENT = argv.includes('--monitor-experiment');
 // Window lengths in whole seconds (wrk's resolution). Servers stay up for the whole run: the first round
@@ -89,20 +99,11 @@ async function main() {
   log(`MongoDB on port ${mongod.port}`);
 
   const tokenSecret = crypto.randomBytes(48).toString('base64');
-  const baseEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME ?? os.homedir(),
-    NODE_ENV: 'production',
-    MONGODB_URI: mongodbUri,
-    TOKEN_SECRET: tokenSecret,
-    DATA_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
-    LOG_LEVEL: 'warn',
-    BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
-    // Tokens must outlive the run; the sign-in throttle counts failures only, but keep it out of the way.
-    ACCESS_TOKEN_TTL_SECONDS: '86400',
-    SIGNIN_MAX_FAILURES: '1000',
-    ...generousLimits(),
-  };
+  if (SCALE) {
+    // Each Atrium of the scale run is given the URI of its own database.
+    return runScale({ baseEnv: makeBaseEnv(mongodbUri, tokenSecret), mongod, workDir, started });
+  }
+  const baseEnv = makeBaseEnv(mongodbUri, tokenSecret);
 
   const seededWith = await seed(baseEnv, workDir);
 
@@ -326,6 +327,258 @@ async function main() {
   log(`results in ${path.relative(ROOT, resultFile)}`);
   if (!quick || argv.includes('--markdown')) {
     updateBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), markdown);
+    log('BENCHMARKS.md updated');
+  }
+  await client.close();
+}
+
+/** The environment of every server of a run. */
+function makeBaseEnv(mongodbUri, tokenSecret) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME ?? os.homedir(),
+    NODE_ENV: 'production',
+    MONGODB_URI: mongodbUri,
+    TOKEN_SECRET: tokenSecret,
+    DATA_ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+    BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
+    // Tokens must outlive the run; the sign-in throttle counts failures only, but keep it out of the way.
+    ACCESS_TOKEN_TTL_SECONDS: '86400',
+    SIGNIN_MAX_FAILURES: '1000',
+    ...generousLimits(),
+  };
+}
+
+const SCALE_WORKLOADS = ['W3', 'W4', 'tags', 'feed'];
+const SCALE_SIZES = ['default', 'scale'];
+/** W4 shows an article with this many comments at both sizes, so that the page is the same work. */
+const W4_COMMENTS = 10;
+
+/**
+ * `--scale`: the same four pages over two data sets of one seeder (bench/lib/scale-seed.mjs), the default
+ * size and the scale size, each in its own database of the same MongoDB and served by its own Atrium. Per
+ * round, each workload on the bare server and both Atriums in rotated order; then the commands per request
+ * (serverStatus) and, from a third Atrium with command monitoring on, every command it sends, explained.
+ */
+async function runScale({ baseEnv, mongod, workDir, started }) {
+  const { MongoClient } = await import('mongodb');
+  const loadAverages = [{ at: new Date().toISOString(), load: os.loadavg() }];
+  const uriOf = (size) => mongod.uri(`bench_${size}`);
+  const client = await MongoClient.connect(uriOf('default'));
+  const dbs = Object.fromEntries(SCALE_SIZES.map((size) => [size, client.db(`bench_${size}`)]));
+
+  const seeding = {};
+  for (const size of SCALE_SIZES) {
+    log(`seeding ${size}: ${JSON.stringify(SIZES[size])}`);
+    const result = await seedScale(dbs[size], SIZES[size], {
+      indexes: true,
+      log: (line) => log(`  ${line}`),
+    });
+    seeding[size] = { size: SIZES[size], ...result, load: os.loadavg() };
+    log(
+      `seeded ${size} in ${result.seconds.toFixed(1)} s (load average ${os
+        .loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')})`,
+    );
+  }
+
+  const servers = {};
+  const start = async (name, args, env) => {
+    const port = await freePort();
+    const child = spawnPinned(SERVER_CPU, process.execPath, args, {
+      cwd: ROOT,
+      env: { ...baseEnv, ...env, PORT: String(port) },
+      logFile: path.join(workDir, `${name}.log`),
+    });
+    servers[name] = { name, child, port, url: `http://127.0.0.1:${port}/graphql` };
+    return servers[name];
+  };
+  for (const size of SCALE_SIZES) {
+    await start(`atrium-${size}`, ['dist/src/main.js'], { MONGODB_URI: uriOf(size) });
+  }
+  // Atrium builds its indexes (found already there) and runs its backfills (nothing to do) before it listens.
+  for (const s of Object.values(servers)) await waitForHttp(`http://127.0.0.1:${s.port}/`, s.child, 600_000);
+  log(`servers up: ${Object.keys(servers).join(', ')}`);
+
+  // The viewer of each size, made and given its follows and favourites through Atrium's API, as a user would.
+  const requests = {};
+  for (const size of SCALE_SIZES) {
+    const url = servers[`atrium-${size}`].url;
+    const db = dbs[size];
+    const account = {
+      username: 'scalereader',
+      email: 'scalereader@example.com',
+      password: `bench-${crypto.randomBytes(9).toString('base64url')}`,
+    };
+    const created = await gql(
+      url,
+      `mutation($input: CreateUserInput!) { createUser(input: $input) { token errors { message path } } }`,
+      { input: account },
+    );
+    const token = created.data?.createUser?.token;
+    if (!token) throw new Error(`createUser: ${JSON.stringify(created)}`);
+    const auth = `Token ${token}`;
+    const newest = await gql(
+      url,
+      `{ articles(first: 40) { edges { node { id author { id } } } } }`,
+      {},
+      auth,
+    );
+    const nodes = newest.data.articles.edges.map((e) => e.node);
+    const authors = [...new Set(nodes.map((n) => n.author.id))].slice(0, 8);
+    for (const id of authors) {
+      const r = await gql(
+        url,
+        `mutation($id: ID!) { followUser(input: { id: $id }) { user { id } } }`,
+        { id },
+        auth,
+      );
+      if (!r.data?.followUser?.user) throw new Error(`followUser: ${JSON.stringify(r)}`);
+    }
+    for (const { id } of nodes.slice(0, 20).filter((_, i) => i % 3 === 0)) {
+      const r = await gql(
+        url,
+        `mutation($id: ID!) { favoriteArticle(input: { id: $id }) { article { id } } }`,
+        { id },
+        auth,
+      );
+      if (!r.data?.favoriteArticle?.article) throw new Error(`favoriteArticle: ${JSON.stringify(r)}`);
+    }
+    const viewer = await db.collection('users').findOne({ emailKey: account.email });
+    const w4 = await db
+      .collection('articles')
+      .find({ commentsCount: W4_COMMENTS })
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(1)
+      .next();
+    if (!w4) throw new Error(`no article of the ${size} data set has ${W4_COMMENTS} comments`);
+    requests[size] = {
+      W3: { body: { query: W.W3_QUERY }, auth, ref: await W.referenceW3(db, viewer._id) },
+      W4: {
+        body: { query: W.W4_QUERY, variables: { slug: w4.slug } },
+        auth,
+        ref: await W.referenceW4(db, w4.slug, viewer._id),
+      },
+      tags: { body: { query: W.TAGS_QUERY }, auth, ref: await W.referenceTags(db) },
+      feed: { body: { query: W.FEED_QUERY }, auth, ref: await W.referenceFeed(db, viewer._id) },
+    };
+  }
+
+  // Probes: each answer checked against the database's own, then kept as the bytes wrk compares with.
+  const plan = {};
+  const bareDir = path.join(workDir, 'bare');
+  fs.mkdirSync(bareDir);
+  for (const w of SCALE_WORKLOADS) {
+    for (const size of SCALE_SIZES) {
+      const key = `${w}-${size}`;
+      const v = `atrium-${size}`;
+      const req = requests[size][w];
+      const bodyFile = path.join(workDir, 'req', `${key}.json`);
+      fs.writeFileSync(bodyFile, JSON.stringify(req.body));
+      const { status, text } = await post(servers[v].url, req.body, req.auth);
+      if (status !== 200) throw new Error(`${key}: HTTP ${status} ${text.slice(0, 300)}`);
+      W.verify(w, JSON.parse(text), req.ref);
+      fs.writeFileSync(path.join(bareDir, `${key}.json`), text);
+      plan[key] = { bodyFile, auth: req.auth, variants: { [v]: check(workDir, key, v, text, null) } };
+    }
+  }
+  await start('bare', ['bench/servers/bare.mjs'], { BARE_RESPONSES_DIR: bareDir });
+  await waitForHttp(`http://127.0.0.1:${servers.bare.port}/`, servers.bare.child);
+  for (const key of Object.keys(plan)) {
+    const text = fs.readFileSync(path.join(bareDir, `${key}.json`), 'utf8');
+    plan[key].variants.bare = { ...check(workDir, key, 'bare', text, null), path: `/${key}` };
+  }
+
+  const commands = {};
+  for (const w of SCALE_WORKLOADS) {
+    commands[w] = {};
+    for (const size of SCALE_SIZES) {
+      commands[w][size] = await countCommands(
+        dbs[size],
+        servers[`atrium-${size}`].url,
+        requests[size][w],
+        10,
+      );
+    }
+  }
+  log('MongoDB commands per request', JSON.stringify(commands));
+
+  const explained = {};
+  for (const size of SCALE_SIZES) {
+    const file = path.join(workDir, `explain-${size}.json`);
+    fs.writeFileSync(
+      file,
+      JSON.stringify(
+        SCALE_WORKLOADS.map((w) => ({ name: w, body: requests[size][w].body, auth: requests[size][w].auth })),
+      ),
+    );
+    const out = spawnSync(process.execPath, ['bench/servers/atrium-explain.mjs', file], {
+      cwd: ROOT,
+      env: { ...baseEnv, MONGODB_URI: uriOf(size) },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    if (out.status !== 0) throw new Error(`explain (${size}) failed:\n${out.stderr.slice(-2000)}`);
+    explained[size] = JSON.parse(out.stdout.trim().split('\n').at(-1));
+  }
+  log('explained', JSON.stringify(explained));
+
+  const spec = { slow: false, db: true };
+  const samples = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const w of SCALE_WORKLOADS) {
+      const slots = [
+        ...SCALE_SIZES.map((size) => [`${w}-${size}`, `atrium-${size}`]),
+        ...SCALE_SIZES.map((size) => [`${w}-${size}`, 'bare']),
+      ];
+      const order = slots.map((_, i) => slots[(i + round) % slots.length]);
+      for (const [key, v] of order) {
+        const sample = await measure({ w: key, v, round, spec, plan, servers, mongod, db: dbs.default });
+        samples.push(sample);
+        log(
+          `round ${round + 1}/${ROUNDS} ${key.padEnd(13)} ${v.padEnd(14)} ${String(Math.round(sample.rps)).padStart(6)} req/s`,
+          `cpu ${sample.cpuUsPerReq.toFixed(1)} µs/req${sample.valid ? '' : `  INVALID: ${sample.problem}`}`,
+        );
+      }
+    }
+    loadAverages.push({ at: new Date().toISOString(), load: os.loadavg() });
+  }
+
+  const meta = {
+    date: new Date().toISOString(),
+    quick,
+    rounds: ROUNDS,
+    windows: WINDOWS,
+    dbConnections: DB_CONNECTIONS,
+    node: process.version,
+    cpus: os.cpus().map((c) => c.model)[0],
+    cpuCount: os.cpus().length,
+    wrk: await wrkVersion(),
+    mongod: execFileSync(locateMongod(ROOT), ['--version']).toString().split('\n')[0],
+    commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(),
+    w4Comments: W4_COMMENTS,
+    seeding,
+    loadAverages,
+    durationSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const summary = summarize(samples);
+  const resultsDir = path.join(BENCH, 'results');
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const resultFile = path.join(
+    resultsDir,
+    `${meta.date.slice(0, 19).replace(/:/g, '-')}-scale${quick ? '-quick' : ''}.json`,
+  );
+  fs.writeFileSync(
+    resultFile,
+    `${JSON.stringify({ meta, summary, commands, explained, samples }, null, 2)}\n`,
+  );
+  const markdown = renderScaleMarkdown({ summary, samples, commands, explained, meta });
+  console.log(`\n${markdown}`);
+  log(`results in ${path.relative(ROOT, resultFile)}`);
+  if (!quick || argv.includes('--markdown')) {
+    updateBenchmarksMd(path.join(ROOT, 'BENCHMARKS.md'), markdown, SCALE_MARKERS);
     log('BENCHMARKS.md updated');
   }
   await client.close();

@@ -207,17 +207,88 @@ ${targets(summary, meta)}
 ${problems.length ? `\n**Discarded or unmeasured**:\n\n${problems.join('\n')}\n` : ''}`;
 }
 
+/** The scale run's target: CPU per request at the scale size within this factor of the default size's. */
+export const SCALE_TARGET = 1.25;
+
+/**
+ * The `--scale` run: per workload, the CPU per request at both sizes (as ratios to the bare server and in
+ * µs), their quotient per round, the commands per request, and every command's documents examined.
+ */
+export function renderScaleMarkdown({ summary, samples, commands, explained, meta }) {
+  const workloads = Object.keys(commands);
+  const quotients = (w) => {
+    const byRound = new Map();
+    for (const s of samples) {
+      if (!s.valid || !s.variant.startsWith('atrium-') || !s.workload.startsWith(`${w}-`)) continue;
+      const entry = byRound.get(s.round) ?? {};
+      entry[s.variant.slice('atrium-'.length)] = s.cpuUsPerReq;
+      byRound.set(s.round, entry);
+    }
+    return [...byRound.values()].filter((e) => e.default && e.scale).map((e) => e.scale / e.default);
+  };
+  const at = (w, size) => summary[`${w}-${size}`]?.[`atrium-${size}`];
+  const rows = workloads.map((w) => {
+    const q = quotients(w);
+    const m = median(q);
+    const sameCommands = commands[w].default === commands[w].scale;
+    return `| ${w} | ${range(at(w, 'default')?.cpuRatio ?? {})} | ${range(at(w, 'scale')?.cpuRatio ?? {})} | ${f(at(w, 'default')?.cpuUsPerReq, 0)} | ${f(at(w, 'scale')?.cpuUsPerReq, 0)} | ${f(m)} (${f(Math.min(...q))}–${f(Math.max(...q))}) | ${f(commands[w].default, 1)} / ${f(commands[w].scale, 1)}${sameCommands ? '' : ' **differ**'} | ${m <= SCALE_TARGET ? 'met' : '**not met**'} |`;
+  });
+  const docRows = [];
+  for (const w of workloads) {
+    const d = explained.default?.[w] ?? [];
+    const sc = explained.scale?.[w] ?? [];
+    for (let i = 0; i < Math.max(d.length, sc.length); i++) {
+      const a = d[i];
+      const b = sc[i];
+      const name = `${(b ?? a).tag ?? '–'} (\`${(b ?? a).command}\` ${(b ?? a).collection})`;
+      const cell = (c) =>
+        !c
+          ? '–'
+          : c.explained
+            ? `${c.totalDocsExamined} / ${c.totalKeysExamined}`
+            : (c.error ?? 'not explainable');
+      docRows.push(`| ${w} | ${name} | ${cell(a)} | ${cell(b)} | ${b?.stages?.join(', ') ?? ''} |`);
+    }
+  }
+  const sizes = Object.entries(meta.seeding)
+    .map(
+      ([name, s]) =>
+        `${name}: ${Object.entries(s.written)
+          .map(([k, v]) => `${v.toLocaleString('en-US')} ${k}`)
+          .join(', ')}, seeded in ${f(s.seconds, 1)} s`,
+    )
+    .join('; ');
+  const loads = meta.loadAverages.map((l) => l.load[0]);
+  return `### Scale: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${meta.quick ? 'quick run (indicative only)' : `${meta.rounds} rounds`}
+
+Commit ${meta.commit}; Node ${meta.node}; ${meta.cpuCount} × ${meta.cpus}; ${meta.mongod}. Data (bench/lib/scale-seed.mjs, indexes built first): ${sizes}. W4 shows an article with ${meta.w4Comments} comments at both sizes. Windows (s): warm-up ${meta.windows.warm} in the first round and ${meta.windows.rewarm} later, ${meta.windows.loaded} under load (${meta.dbConnections} connections), ${meta.windows.single} at 1 connection. Load average (1 min) over the run: ${f(Math.min(...loads))}–${f(Math.max(...loads))}. Run time ${Math.round(meta.durationSeconds / 60)} min.
+
+**Atrium's CPU per request at the default size and at scale**: ratio to the bare server (higher is better), median (min–max) over rounds; µs per request (medians); scale ÷ default per round (target ≤ ${SCALE_TARGET}); MongoDB commands per request (serverStatus, 10 requests):
+
+| workload | ratio, default | ratio, scale | µs, default | µs, scale | scale ÷ default | commands default / scale | target |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+${rows.join('\n')}
+
+**Documents / keys examined per command** (the commands Atrium sent for one request, captured with command monitoring, each explained with executionStats; totals over the explain output, $lookup stages included where the server reports them):
+
+| workload | command (tag) | default | scale | plan at scale |
+| --- | --- | ---: | ---: | --- |
+${docRows.join('\n')}
+`;
+}
+
 const START = '<!-- results:start -->';
 const END = '<!-- results:end -->';
+export const SCALE_MARKERS = ['<!-- scale:start -->', '<!-- scale:end -->'];
 
-/** Replaces the generated block of BENCHMARKS.md, leaving the hand-written text around it alone. */
-export function updateBenchmarksMd(file, markdown) {
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
+/** Replaces a generated block of BENCHMARKS.md, leaving the hand-written text around it alone. */
+export function updateBenchmarksMd(file, markdown, [start, end] = [START, END]) {
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `# Benchmarks\n\n${start}\n${end}\n`;
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
   const next =
     a >= 0 && b > a
-      ? `${text.slice(0, a + START.length)}\n${markdown}\n${text.slice(b)}`
-      : `${text}\n${START}\n${markdown}\n${END}\n`;
+      ? `${text.slice(0, a + start.length)}\n${markdown}\n${text.slice(b)}`
+      : `${text}\n${start}\n${markdown}\n${end}\n`;
   fs.writeFileSync(file, next);
 }

@@ -19,6 +19,19 @@ export const W4_QUERY = `query ArticlePage($slug: String!) {
   }
 }`;
 
+/** The scale workloads' other two pages: the tag cloud, and the signed-in viewer's feed (a home page's shape). */
+export const TAGS_QUERY = `query Tags { tags }`;
+
+export const FEED_QUERY = `query Feed {
+  viewer {
+    feed(first: 20) {
+      edges { node { slug title description tagList createdAt favoritesCount viewerHasFavorited
+        author { username image followedByViewer } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}`;
+
 export const W5_QUERY = `mutation NewArticle($input: CreateArticleInput!) {
   createArticle(input: $input) {
     article { slug title description tagList author { username } }
@@ -50,6 +63,32 @@ export async function referenceW3(db, viewerId) {
   const edges = [];
   for (const a of page) edges.push({ node: await articleFields(db, a, viewerId) });
   return { edges, hasNextPage: docs.length > 20 };
+}
+
+/** The feed as the database says it should be: the newest articles by the users the viewer follows. */
+export async function referenceFeed(db, viewerId) {
+  const follows = await db.collection('follows').find({ followerId: viewerId }).toArray();
+  const docs = await db
+    .collection('articles')
+    .find({ authorId: { $in: follows.map((f) => f.followeeId) } })
+    .sort({ createdAt: -1, _id: -1 })
+    .limit(21)
+    .toArray();
+  const edges = [];
+  for (const a of docs.slice(0, 20)) edges.push({ node: await articleFields(db, a, viewerId) });
+  return { edges, hasNextPage: docs.length > 20 };
+}
+
+/** The 100 most used tags counted from the articles themselves (not from the `tags` collection). */
+export async function referenceTags(db) {
+  const rows = await db
+    .collection('articles')
+    .aggregate([{ $unwind: '$tagList' }, { $group: { _id: '$tagList', n: { $sum: 1 } } }])
+    .toArray();
+  return rows
+    .sort((a, b) => b.n - a.n || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0))
+    .slice(0, 100)
+    .map((row) => row._id);
 }
 
 async function articleFields(db, a, viewerId) {
@@ -125,6 +164,15 @@ export function verify(workload, json, ref) {
       assert.equal(typeof pageInfo.endCursor, 'string');
       return null;
     }
+    case 'feed': {
+      const { edges, pageInfo } = json.data.viewer.feed;
+      assert.deepEqual({ edges, hasNextPage: pageInfo.hasNextPage }, ref);
+      assert.equal(typeof pageInfo.endCursor, 'string');
+      return null;
+    }
+    case 'tags':
+      assert.deepEqual(json.data.tags, ref);
+      return null;
     case 'W4': {
       const article = structuredClone(json.data.article);
       for (const c of article.comments) {
