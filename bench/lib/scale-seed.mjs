@@ -374,6 +374,13 @@ const INDEXES = {
     { key: { createdAt: -1, _id: -1 } },
     { key: { authorId: 1, createdAt: -1, _id: -1 } },
     { key: { tagList: 1, createdAt: -1, _id: -1 } },
+    {
+      key: { title: 'text', tagList: 'text', description: 'text', body: 'text' },
+      name: 'articles_text',
+      weights: { title: 10, tagList: 5, description: 3, body: 1 },
+      default_language: 'english',
+      language_override: 'textLanguage',
+    },
   ],
   comments: [{ key: { articleId: 1, createdAt: 1, _id: 1 } }],
   favorites: [{ key: { userId: 1, articleId: 1 }, unique: true }, { key: { articleId: 1 } }],
