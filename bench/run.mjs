@@ -674,6 +674,7 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
   const mongoCpu = cpuSeconds(mongod.child.pid) - mcpu0;
   const served = loaded.good + connections;
   // A quick run keeps the one-connection window for W1/W2 only, whose latency targets it checks.
+  const singleCpu0 = cpuSeconds(server.child.pid);
   const single =
     quick && (spec.db || spec.slow)
       ? { good: 1, bad: 0, socketErrors: 0, timeouts: 0, p50: NaN, durationUs: NaN }
@@ -684,6 +685,8 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
           timeoutSeconds,
         });
   await settle(pids);
+  // One request at a time: the server never has a second request to share an event-loop turn with.
+  const singleCpu = cpuSeconds(server.child.pid) - singleCpu0;
   if (w === 'W5') await cleanW5(db);
   const problems = [];
   for (const [name, r] of [
@@ -708,6 +711,7 @@ async function measure({ w, v, round, spec, plan, servers, mongod, db }) {
     p50Us: loaded.p50,
     p99Us: loaded.p99,
     p50SingleUs: single.p50,
+    cpuUsPerReqSingle: Number.isFinite(single.durationUs) ? (singleCpu / (single.good + 1)) * 1e6 : NaN,
     singleRps: single.good / (single.durationUs / 1e6),
     valid: problems.length === 0,
     problem: problems.join('; ') || undefined,

@@ -207,6 +207,13 @@ export function plan(size) {
   // Articles are numbered oldest first: an article's time is fixed by its number.
   const articleAt = (n) => END - span + Math.floor((n * span) / Math.max(1, size.articles));
   const articleIds = Array.from({ length: size.articles }, (_, n) => idOf('article', n, articleAt(n)));
+  // How popular each article is, by rank: the articles in a shuffled order (popularity does not follow age,
+  // so the newest articles, which the home page shows, have the usual few favourites and comments).
+  const byPopularity = Int32Array.from({ length: size.articles }, (_, n) => n);
+  for (let n = size.articles - 1; n > 0; n -= 1) {
+    const m = int(n + 1);
+    [byPopularity[n], byPopularity[m]] = [byPopularity[m], byPopularity[n]];
+  }
   const favoritesCount = new Int32Array(size.articles);
   const commentsCount = new Int32Array(size.articles);
 
@@ -215,7 +222,7 @@ export function plan(size) {
   for (let u = 0; u < size.users && size.articles > 0; u += 1) {
     const mine = Math.floor(size.favorites / size.users) + (u < size.favorites % size.users ? 1 : 0);
     const chosen = new Set();
-    while (chosen.size < mine) chosen.add(size.articles - 1 - skewed(size.articles, 3));
+    while (chosen.size < mine) chosen.add(byPopularity[skewed(size.articles, 3)]);
     for (const a of chosen) {
       favoritesCount[a] += 1;
       favorites.push([u, a]);
@@ -234,7 +241,7 @@ export function plan(size) {
   }
   const commentArticle = new Int32Array(size.comments);
   for (let c = 0; c < size.comments; c += 1) {
-    const a = size.articles - 1 - skewed(size.articles);
+    const a = byPopularity[skewed(size.articles)];
     commentArticle[c] = a;
     commentsCount[a] += 1;
   }
