@@ -2,11 +2,11 @@ import { Types } from 'mongoose';
 import { recountArticles } from '../../src/models/article-counts';
 import { recountTags } from '../../src/models/tag-counts';
 import { createTestApp, explainDocsExamined, type Executed, type TestApp } from '../support/harness';
-import { favorite, follow, publish } from '../support/content';
+import { comment, favorite, follow, publish } from '../support/content';
 import { signUp, type SignedUp } from '../support/fixtures';
 
 /**
- * What the home page and the tag list cost MongoDB does not grow with the data: the same commands, and the
+ * What the home page, the tag list and an article page cost MongoDB does not grow with the data: the same commands, and the
  * same documents examined (MongoDB's own count, from `explain` with executionStats on the very commands
  * the page sent), with ten times as many articles and favourites behind the page.
  */
@@ -173,4 +173,68 @@ test('when the articles and favourites grow tenfold, then the home page and the 
   // Reading the articles to count their tags, as `tags` did, examines every article: the measure sees growth.
   const scanAfter = await everyArticleTagged();
   expect(scanAfter).toBeGreaterThanOrEqual(scanBefore * 10);
+});
+
+const ARTICLE_PAGE = `query ArticlePage($slug: String!) {
+  article(slug: $slug) {
+    slug title description body tagList createdAt updatedAt favoritesCount viewerHasFavorited
+    author { username bio image followedByViewer }
+    comments { id body createdAt author { username image } }
+  }
+}`;
+
+/** `n` comments on each of the given articles, by the authors in turn, stored as the API stores them. */
+async function addComments(articleIds: Types.ObjectId[], n: number): Promise<void> {
+  const { Comment } = app.deps.models;
+  const at = new Date();
+  await Comment.insertMany(
+    articleIds.flatMap((articleId, a) =>
+      Array.from({ length: n }, (_, i) => ({
+        _id: new Types.ObjectId(),
+        articleId,
+        authorId: new Types.ObjectId(authors[(a + i) % 4]!.id),
+        body: `comment ${i}`,
+        createdAt: at,
+        updatedAt: at,
+      })),
+    ),
+    { lean: true },
+  );
+  await recountArticles(app.deps.models, articleIds);
+}
+
+test('when the other articles get ten times the comments and favourites, then an article page costs the same', async () => {
+  const article = await publish(app, authors[2]!, { tagList: ['alpha'] });
+  for (let i = 0; i < 6; i += 1) await comment(app, authors[i % 4]!, article.id, `On topic ${i}`);
+  await favorite(app, viewer, article.id);
+  const others = (
+    await app.deps.models.Article.collection
+      .find({ _id: { $ne: new Types.ObjectId(article.id) } }, { projection: { _id: 1 } })
+      .limit(60)
+      .toArray()
+  ).map((doc) => doc._id);
+  await addComments(others, 2);
+  const page = () => app.execute(ARTICLE_PAGE, { as: viewer, variables: { slug: article.slug } });
+  const before = await page();
+  const small = await costOf(before);
+
+  await addComments(others, 20);
+  await addOlder(200);
+  const after = await page();
+  const large = await costOf(after);
+
+  expect(after.data).toEqual(before.data);
+  expect(before.data.article.comments).toHaveLength(6);
+  expect(large).toEqual(small);
+  expect(small.byTag).toEqual({
+    'auth.session': 1,
+    'articles.bySlug': 1,
+    'favorites.byViewer': 1,
+    'users.byId': 1,
+    'comments.byArticle': 1,
+    'follows.byViewer': 1,
+  });
+  // The article, its comments (their authors come with them), its author and the two flags: what it shows.
+  expect(small.docsExamined['articles.bySlug']).toBe(1);
+  expect(small.docsExamined['comments.byArticle']).toBeLessThanOrEqual(6 + 6);
 });
