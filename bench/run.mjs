@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --rounds N] [-- --markdown]
+// npm run bench [-- --quick] [-- --rounds N] [-- --markdown] [-- --scale] [-- --profile]
 //
 // Measures Atrium against a bare node:http ceiling and against other Node.js GraphQL stacks serving the
 // same schema over the same data, on six workloads (see BENCHMARKS.md). Everything runs on 127.0.0.1:
@@ -523,7 +523,9 @@ async function runScale({ baseEnv, mongod, workDir, started }) {
     if (out.status !== 0) throw new Error(`explain (${size}) failed:\n${out.stderr.slice(-2000)}`);
     explained[size] = JSON.parse(out.stdout.trim().split('\n').at(-1));
   }
-  log('explained', JSON.stringify(explained));
+  log(
+    `explained: ${SCALE_SIZES.map((size) => `${size} ${Object.values(explained[size]).flat().length} commands`).join(', ')}`,
+  );
 
   const spec = { slow: false, db: true };
   const samples = [];

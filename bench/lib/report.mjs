@@ -253,7 +253,10 @@ export function renderScaleMarkdown({ summary, samples, commands, explained, met
           : c.explained
             ? `${c.totalDocsExamined} / ${c.totalKeysExamined}`
             : (c.error ?? 'not explainable');
-      docRows.push(`| ${w} | ${name} | ${cell(a)} | ${cell(b)} | ${b?.stages?.join(', ') ?? ''} |`);
+      const ms = (c) => (c?.ms === undefined ? '–' : f(c.ms, 1));
+      docRows.push(
+        `| ${w} | ${name} | ${cell(a)} | ${cell(b)} | ${ms(a)} / ${ms(b)} | ${b?.stages?.join(', ') ?? ''} |`,
+      );
     }
   }
   const sizes = Object.entries(meta.seeding)
@@ -275,10 +278,10 @@ Commit ${meta.commit}; Node ${meta.node}; ${meta.cpuCount} × ${meta.cpus}; ${me
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
 
-**Documents / keys examined per command** (the commands Atrium sent for one request, captured with command monitoring, each explained with executionStats; totals over the explain output, $lookup stages included where the server reports them):
+**Documents / keys examined per command** (the commands Atrium sent for one request, captured with command monitoring, each explained with executionStats; totals over the explain output, $lookup stages included where the server reports them), and the time MongoDB took to answer each (the driver's figure, one request at a time):
 
-| workload | command (tag) | default | scale | plan at scale |
-| --- | --- | ---: | ---: | --- |
+| workload | command (tag) | docs / keys, default | docs / keys, scale | ms, default / scale | plan at scale |
+| --- | --- | ---: | ---: | ---: | --- |
 ${docRows.join('\n')}
 `;
 }

@@ -57,7 +57,17 @@ const db = await openDatabase(config.mongodbUri, undefined, {
 });
 let capturing = null;
 db.connection.getClient().on('commandStarted', (event) => {
-  capturing?.push({ name: event.commandName, databaseName: event.databaseName, command: event.command });
+  capturing?.push({
+    name: event.commandName,
+    databaseName: event.databaseName,
+    command: event.command,
+    requestId: event.requestId,
+  });
+});
+// How long MongoDB took to answer each, as the driver saw it (one request at a time, nothing else running).
+db.connection.getClient().on('commandSucceeded', (event) => {
+  const sent = capturing?.find((c) => c.requestId === event.requestId);
+  if (sent) sent.ms = event.duration;
 });
 const deps = await createDeps(config, logger, db);
 const server = await createServer(deps);
@@ -101,9 +111,9 @@ for (const request of requests) {
   );
   capturing = null;
   out[request.name] = [];
-  for (const { name, databaseName, command } of sent) {
+  for (const { name, databaseName, command, ms } of sent) {
     const tag = typeof command.comment === 'string' ? command.comment : null;
-    const entry = { command: name, tag, collection: String(command[name]) };
+    const entry = { command: name, tag, collection: String(command[name]), ms };
     if (NOT_EXPLAINED.has(name)) {
       out[request.name].push({ ...entry, explained: false });
       continue;
