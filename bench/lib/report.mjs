@@ -75,6 +75,8 @@ export function summarize(samples) {
       p99Ms: median(valid.map((s) => s.p99Us)) / 1000,
       p50SingleMs: median(valid.map((s) => s.p50SingleUs)) / 1000,
       cpuUsPerReqSingle: median(valid.map((s) => s.cpuUsPerReqSingle)),
+      netCpuUsPerReq: median(valid.map((s) => s.netCpuUsPerReq)),
+      idleCpuPerSecond: median(valid.map((s) => s.idleCpuPerSecond)),
     };
   }
   return summary;
@@ -232,12 +234,14 @@ export function renderScaleMarkdown({ summary, samples, commands, explained, met
   const rows = workloads.map((w) => {
     const q = quotients(w);
     const q1 = quotients(w, 'cpuUsPerReqSingle');
+    const qNet = quotients(w, 'netCpuUsPerReq');
+    const net = (size) => f(at(w, size)?.netCpuUsPerReq, 0);
     // Exact: the commands sent for one request, from command monitoring. The serverStatus figure also counts
     // what both servers do in the background meanwhile (the webhook worker's polls).
     const sent = (size) => explained[size]?.[w]?.length;
     const sameCommands = sent('default') === sent('scale');
     const mongo = (size) => f(at(w, size)?.mongoCpuUsPerReq, 0);
-    return `| ${w} | ${range(at(w, 'default')?.cpuRatio ?? {})} | ${range(at(w, 'scale')?.cpuRatio ?? {})} | ${f(at(w, 'default')?.cpuUsPerReq, 0)} / ${f(at(w, 'scale')?.cpuUsPerReq, 0)} | ${spread(q)} | ${f(at(w, 'default')?.cpuUsPerReqSingle, 0)} / ${f(at(w, 'scale')?.cpuUsPerReqSingle, 0)} | ${spread(q1)} | ${mongo('default')} / ${mongo('scale')} | ${sent('default')} / ${sent('scale')}${sameCommands ? '' : ' **differ**'} (${f(commands[w].default, 1)} / ${f(commands[w].scale, 1)}) | ${median(q) <= SCALE_TARGET ? 'met' : '**not met**'} |`;
+    return `| ${w} | ${range(at(w, 'default')?.cpuRatio ?? {})} | ${range(at(w, 'scale')?.cpuRatio ?? {})} | ${f(at(w, 'default')?.cpuUsPerReq, 0)} / ${f(at(w, 'scale')?.cpuUsPerReq, 0)} | ${spread(q)} | ${f(at(w, 'default')?.cpuUsPerReqSingle, 0)} / ${f(at(w, 'scale')?.cpuUsPerReqSingle, 0)} | ${spread(q1)} | ${net('default')} / ${net('scale')} | ${spread(qNet)} | ${mongo('default')} / ${mongo('scale')} | ${sent('default')} / ${sent('scale')}${sameCommands ? '' : ' **differ**'} (${f(commands[w].default, 1)} / ${f(commands[w].scale, 1)}) | ${median(q) <= SCALE_TARGET ? 'met' : '**not met**'} |`;
   });
   const docRows = [];
   for (const w of workloads) {
@@ -268,14 +272,18 @@ export function renderScaleMarkdown({ summary, samples, commands, explained, met
     )
     .join('; ');
   const loads = meta.loadAverages.map((l) => l.load[0]);
+  const idle = (size) => {
+    const rates = samples.filter((s) => s.variant === `atrium-${size}` && s.idleCpuPerSecond !== undefined);
+    return f(median(rates.map((s) => s.idleCpuPerSecond * 1000)), 1);
+  };
   return `### Scale: ${meta.date.slice(0, 16).replace('T', ' ')} UTC, ${meta.quick ? 'quick run (indicative only)' : `${meta.rounds} rounds`}
 
-Commit ${meta.commit}; Node ${meta.node}; ${meta.cpuCount} × ${meta.cpus}; ${meta.mongod}. Data (bench/lib/scale-seed.mjs, indexes built first): ${sizes}. W4 shows an article with ${meta.w4Comments} comments at both sizes. Windows (s): warm-up ${meta.windows.warm} in the first round and ${meta.windows.rewarm} later, ${meta.windows.loaded} under load (${meta.dbConnections} connections), ${meta.windows.single} at 1 connection. Load average (1 min) over the run: ${f(Math.min(...loads))}–${f(Math.max(...loads))}. Run time ${Math.round(meta.durationSeconds / 60)} min.
+Commit ${meta.commit}; Node ${meta.node}; ${meta.cpuCount} × ${meta.cpus}; ${meta.mongod}. Data (bench/lib/scale-seed.mjs, indexes built first): ${sizes}. W4 shows an article with ${meta.w4Comments} comments at both sizes. Windows (s): warm-up ${meta.windows.warm} in the first round and ${meta.windows.rewarm} later, ${meta.windows.loaded} under load (${meta.dbConnections} connections), ${meta.windows.single} at 1 connection. Load average (1 min) over the run: ${f(Math.min(...loads))}–${f(Math.max(...loads))}. CPU of each Atrium while idle: ${idle('default')} ms/s (default), ${idle('scale')} ms/s (scale). Run time ${Math.round(meta.durationSeconds / 60)} min.
 
-**Atrium's CPU per request at the default size and at scale**: under load, ratio to the bare server (higher is better), median (min–max) over rounds; µs per request under load and at 1 connection (medians, default / scale) and scale ÷ default per round (target ≤ ${SCALE_TARGET}, under load); MongoDB's CPU per request under load (µs, default / scale); MongoDB commands per request, default / scale (sent for one request, from command monitoring; in brackets, counted by serverStatus over 10 requests, which includes both servers' background polls):
+**Atrium's CPU per request at the default size and at scale**: under load, ratio to the bare server (higher is better), median (min–max) over rounds; µs per request under load and at 1 connection (medians, default / scale) and scale ÷ default per round (target ≤ ${SCALE_TARGET}, under load); the same under load net of what the idle server burns in as long (its CPU per second with no request, measured once per round: timers, the driver's monitoring, the webhook worker's polls), and its quotient; MongoDB's CPU per request under load (µs, default / scale); MongoDB commands per request, default / scale (sent for one request, from command monitoring; in brackets, counted by serverStatus over 10 requests, which includes both servers' background polls):
 
-| workload | ratio, default | ratio, scale | µs under load | scale ÷ default | µs at 1 connection | scale ÷ default, 1 conn. | mongod µs | commands | target |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+| workload | ratio, default | ratio, scale | µs under load | scale ÷ default | µs at 1 connection | scale ÷ default, 1 conn. | µs under load, net of idle | scale ÷ default, net | mongod µs | commands | target |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 ${rows.join('\n')}
 
 **Documents / keys examined per command** (the commands Atrium sent for one request, captured with command monitoring, each explained with executionStats; totals over the explain output, $lookup stages included where the server reports them), and the time MongoDB took to answer each (the driver's figure, one request at a time):
