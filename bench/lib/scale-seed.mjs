@@ -13,10 +13,12 @@ import { MongoClient, ObjectId } from 'mongodb';
 
 /**
  * `default` is the product's demo seed in numbers (src/cli/seed-data.ts DEFAULT_SEED: 50 users, 1,000 articles,
- * 5,000 comments, 8 follows and 30 favourites per user); `scale` is a hundred times the articles.
+ * 5,000 comments, 8 follows and 30 favourites per user), but with more than the 100 tags `tags` lists (the
+ * demo seed has 15), so that the tag list is the same work at both sizes; `scale` is a hundred times the
+ * articles.
  */
 export const SIZES = {
-  default: { users: 50, articles: 1_000, comments: 5_000, favorites: 1_500, follows: 400, tags: 15 },
+  default: { users: 50, articles: 1_000, comments: 5_000, favorites: 1_500, follows: 400, tags: 120 },
   scale: {
     users: 20_000,
     articles: 100_000,
