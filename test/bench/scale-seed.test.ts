@@ -58,7 +58,9 @@ test('when asked for help, then it prints both sizes and the options, and exits 
   expect(code).toBe(0);
   expect(stdout).toContain('--size default|scale');
   expect(stdout).toMatch(/scale = 20000 users, 100000 articles, 200000 comments, 500000 favorites/);
-  expect(stdout).toMatch(/default = 50 users, 1000 articles, 5000 comments, 1500 favorites, 400 follows, 120 tags/);
+  expect(stdout).toMatch(
+    /default = 50 users, 1000 articles, 5000 comments, 1500 favorites, 400 follows, 120 tags/,
+  );
 });
 
 test.each([
