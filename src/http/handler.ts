@@ -10,6 +10,7 @@ import { executeInOperationSpan } from '../graphql/apollo';
 import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnostics';
 import type { Metrics, Route } from '../observability/metrics';
 import { clientAddressResolver } from './client-address';
+import { allowedOrigins } from './origins';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -25,7 +26,7 @@ export function createRequestHandler(deps: AppDeps, apollo: ApolloServer<Context
   const { config, logger } = deps;
   const corsMiddleware: Middleware = cors({
     // Development: any origin, echoing the requested headers. Production: the allow-list only.
-    origin: config.corsOrigins === undefined ? true : [...config.corsOrigins],
+    origin: allowedOrigins(config),
     methods: ['GET', 'POST', 'OPTIONS'],
     maxAge: 600,
   });

@@ -31,6 +31,7 @@ export const QUERY_TAGS = [
   'follows.byViewer',
   'follows.countByFollowee',
   'follows.followeeIdsByUser',
+  'follows.followersAmong',
   'follows.page',
   'follows.remove',
   'rateLimit.refund',

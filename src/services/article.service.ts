@@ -4,7 +4,15 @@ import { trusted, Types, type ClientSession } from 'mongoose';
 import { actorOf, requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, byUniqueKeyLoader, countByLoader, oneBatch, toObjectId } from '../loaders';
+import {
+  batchLoader,
+  byIdLoader,
+  byUniqueKeyLoader,
+  countByLoader,
+  LoaderScope,
+  oneBatch,
+  toObjectId,
+} from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
 import { insertRecord } from '../models/insert';
 import { checkArticle, checkSearch, slugify, type ArticleFields } from './article-validation';
@@ -64,16 +72,15 @@ export class ArticleService {
     private readonly follows: FollowService,
     private readonly cursors: CursorCodec,
     private readonly audit: AuditLog,
+    scope: LoaderScope = LoaderScope.none,
   ) {
     const { Article, Favorite } = deps.models;
-    this.byId = byIdLoader(Article, toArticleRecord, 'articles.byId');
-    this.bySlug = byUniqueKeyLoader(
-      Article,
-      'slug',
-      (doc: ArticleDoc) => doc.slug,
-      toArticleRecord,
-      'articles.bySlug',
-      { onLoad: (article) => this.byId.prime(article.id, article) },
+    const byId = scope.shared('articles.byId', () => byIdLoader(Article, toArticleRecord, 'articles.byId'));
+    this.byId = byId;
+    this.bySlug = scope.shared('articles.bySlug', () =>
+      byUniqueKeyLoader(Article, 'slug', (doc: ArticleDoc) => doc.slug, toArticleRecord, 'articles.bySlug', {
+        onLoad: (article) => byId.prime(article.id, article),
+      }),
     );
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
@@ -81,18 +88,22 @@ export class ArticleService {
     this.search = articleSearch(deps.models);
     this.tags = new TagCounts(deps.models);
     const actor = actorOf(viewer);
-    this.favoritedByViewer = batchLoader('favorites.byViewer', async (articleIds) => {
-      if (!actor) return articleIds.map(() => false);
-      const rows = await Favorite.find(
-        { userId: new Types.ObjectId(actor.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
-        { _id: 0, articleId: 1 },
-      )
-        .batchSize(oneBatch(articleIds.length).batchSize)
-        .comment('favorites.byViewer')
-        .lean();
-      const favorited = new Set(rows.map((row) => row.articleId.toHexString()));
-      return articleIds.map((id) => favorited.has(id));
-    });
+    const ownFavorites = () =>
+      batchLoader<string, boolean>('favorites.byViewer', async (articleIds) => {
+        if (!actor) return articleIds.map(() => false);
+        const rows = await Favorite.find(
+          { userId: new Types.ObjectId(actor.id), articleId: trusted({ $in: articleIds.map(toObjectId) }) },
+          { _id: 0, articleId: 1 },
+        )
+          .batchSize(oneBatch(articleIds.length).batchSize)
+          .comment('favorites.byViewer')
+          .lean();
+        const favorited = new Set(rows.map((row) => row.articleId.toHexString()));
+        return articleIds.map((id) => favorited.has(id));
+      });
+    this.favoritedByViewer = actor
+      ? scope.viewerPairs(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer', ownFavorites)
+      : ownFavorites();
     this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (userIds) => {
       const rows = await Favorite.aggregate<{ _id: Types.ObjectId; ids: Types.ObjectId[] }>([
         { $match: { userId: { $in: userIds.map(toObjectId) } } },

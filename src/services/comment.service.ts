@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
-import { batchLoader, byIdLoader, toObjectId, WHOLE_RESULT } from '../loaders';
+import { batchLoader, byIdLoader, LoaderScope, toObjectId, WHOLE_RESULT } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
 import { insertRecord } from '../models/insert';
 import { checkCommentBody } from './article-validation';
@@ -33,9 +33,10 @@ export class CommentService {
     private readonly articles: ArticleService,
     users: UserService,
     private readonly audit: AuditLog,
+    scope: LoaderScope = LoaderScope.none,
   ) {
     const { Comment } = deps.models;
-    this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
+    this.byId = scope.shared('comments.byId', () => byIdLoader(Comment, toCommentRecord, 'comments.byId'));
     this.byArticle = batchLoader('comments.byArticle', async (articleIds) => {
       // Comment pages always show their authors: they come with the comments, in the same round trip.
       const docs = await Comment.aggregate<CommentDoc & { author: UserDocLike[] }>([

@@ -87,6 +87,13 @@ export interface TestAppOptions {
   maxTimeMS?: number;
   /** Starts the HTTP server on an ephemeral port before returning. */
   listen?: boolean;
+  /**
+   * Another instance on the same database (and token secret), as two Atrium instances behind one load
+   * balancer; the database is dropped by the app that made it.
+   */
+  sameDatabaseAs?: TestApp;
+  /** A MongoDB of the test's own (startMongo()) instead of the run's shared server. */
+  mongoUri?: string;
 }
 
 export interface TestApp {
@@ -140,8 +147,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     BCRYPT_ROUNDS: '4',
-    TOKEN_SECRET: randomBytes(48).toString('base64'),
-    MONGODB_URI: mongoUri(),
+    TOKEN_SECRET: options.sameDatabaseAs?.config.tokenSecret ?? randomBytes(48).toString('base64'),
+    MONGODB_URI: options.mongoUri ?? mongoUri(),
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
     // The whole suite runs with either executor: `GRAPHQL_JIT=true npm test`.
     GRAPHQL_JIT: process.env['GRAPHQL_JIT'] ?? 'false',
@@ -158,7 +165,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   });
   const logger = createLogger(config, destination);
-  const db = await openDatabase(mongoUri(), `atrium_test_${randomUUID().replaceAll('-', '')}`, {
+  const dbName =
+    options.sameDatabaseAs?.deps.db.connection.name ?? `atrium_test_${randomUUID().replaceAll('-', '')}`;
+  const db = await openDatabase(options.mongoUri ?? mongoUri(), dbName, {
     maxTimeMS: options.maxTimeMS ?? config.requestTimeoutMs,
     monitorCommands: true,
   });
@@ -274,9 +283,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       // Stops the HTTP server too when it listens (the drain plugin), after its requests finish; then the
       // metrics listener.
       await server.stop();
+      await deps.events.stop();
       await deps.background.idle();
       deps.mailer.close();
-      await db.connection.dropDatabase();
+      if (!options.sameDatabaseAs) await db.connection.dropDatabase();
       await db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
