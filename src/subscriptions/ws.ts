@@ -29,8 +29,6 @@ import { SubscriptionHub, type EventPayload } from './hub';
 export const WS_CLOSE = {
   /** The connection's caller holds WS_MAX_CONNECTIONS_PER_CALLER connections already. */
   TOO_MANY_CONNECTIONS: 4429,
-  /** The client does not read: its unsent data passed WS_MAX_BUFFERED_BYTES. */
-  SLOW_CONSUMER: 1013,
   GOING_AWAY: 1001,
 } as const;
 
@@ -110,10 +108,8 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
     if (stopping) return refuse(socket, 503, 'Service Unavailable');
     if (!isOriginAllowed(config, request.headers.origin)) return refuse(socket, 403, 'Forbidden');
     if (wss.clients.size >= config.wsMaxConnections) return refuse(socket, 503, 'Service Unavailable');
+    // The caller is known at connection_init (onConnect), where its connections are counted.
     const clientAddress = clientAddressOf(request);
-    if ((perCaller.get(`address:${clientAddress}`) ?? 0) >= config.wsMaxConnectionsPerCaller) {
-      return refuse(socket, 429, 'Too Many Requests');
-    }
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request, clientAddress));
   });
 
@@ -167,7 +163,8 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
       return auth.problem ? { authentication: { error: auth.problem } } : true;
     },
     async onSubscribe(ctx, _id, payload) {
-      if (Object.keys(ctx.subscriptions).length >= config.wsMaxSubscriptionsPerConnection) {
+      // graphql-ws lists the subscription being opened already.
+      if (Object.keys(ctx.subscriptions).length > config.wsMaxSubscriptionsPerConnection) {
         const error = new ForbiddenError(
           `A connection holds at most ${config.wsMaxSubscriptionsPerConnection} subscriptions at once.`,
         );
@@ -211,17 +208,7 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
         execute({ ...args, rootValue: payload, contextValue: payload.context }),
       );
     },
-    onNext(ctx, _id, _payload, _args, result) {
-      const { socket } = ctx.extra;
-      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
-        logger.warn(
-          { bufferedBytes: socket.bufferedAmount },
-          'WebSocket client does not read; disconnecting',
-        );
-        socket.close(WS_CLOSE.SLOW_CONSUMER, 'Slow consumer');
-        // It does not read its close frame either.
-        setTimeout(() => socket.terminate(), 1_000).unref();
-      }
+    onNext(_ctx, _id, _payload, _args, result) {
       return result.errors ? { ...result, errors: format(result.errors) } : result;
     },
     onError: (_ctx, _id, _payload, errors) => format(errors),
@@ -238,8 +225,6 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
   });
 
   wss.on('connection', (socket: WebSocket, request: http.IncomingMessage, clientAddress: string) => {
-    const addressKey = `address:${clientAddress}`;
-    countCaller(addressKey, 1);
     let pongWait: NodeJS.Timeout | undefined;
     const keepAlive = config.wsKeepAliveMs;
     const ping =
@@ -258,11 +243,20 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
     const closed = server.opened(
       {
         protocol: socket.protocol,
-        send: (data) =>
-          new Promise<void>((resolve) => {
-            if (socket.readyState !== socket.OPEN) return resolve();
-            socket.send(data, () => resolve());
-          }),
+        // Not awaiting the flush: a client that does not read would hold its subscriptions' events back
+        // unseen. What it has not read is measured after each message instead, and bounded.
+        send: (data) => {
+          if (socket.readyState !== socket.OPEN) return;
+          socket.send(data);
+          if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+            logger.warn(
+              { bufferedBytes: socket.bufferedAmount },
+              'WebSocket client does not read; disconnecting',
+            );
+            // It reads no close frame either.
+            socket.terminate();
+          }
+        },
         close: (code, reason) => socket.close(code, reason),
         onMessage: (cb) =>
           socket.on('message', (data: Buffer) => {
@@ -277,7 +271,6 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
     socket.once('close', (code, reason) => {
       clearTimeout(pongWait);
       clearInterval(ping);
-      countCaller(addressKey, -1);
       void closed(code, String(reason));
     });
   });
