@@ -28,6 +28,7 @@ describe('WebSocket limits', () => {
         MAX_QUERY_DEPTH: '4',
         // The slow-consumer test reads the warning.
         LOG_LEVEL: 'warn',
+        METRICS_PORT: '0',
       },
     });
   });
@@ -50,6 +51,11 @@ describe('WebSocket limits', () => {
     await third.completed;
     expect(errorCodes(third)).toEqual(['FORBIDDEN']);
     expect(app.server.realtime.hub.size).toBe(2);
+    const gauge = async () =>
+      /^atrium_graphql_subscriptions_open (\d+)$/m.exec((await app.server.metrics!.render()).body)?.[1];
+    expect(await gauge()).toBe('2');
+    await connection.dispose();
+    await waitFor(async () => (await gauge()) === '0', 15_000, 'the gauge to fall');
   });
 
   test('a caller holds WS_MAX_CONNECTIONS_PER_CALLER connections; one more is closed with 4429', async () => {
