@@ -1,4 +1,7 @@
-import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { clearFailPoint, createTestApp, failCommand, type TestApp } from '../support/harness';
 import { signUp } from '../support/fixtures';
 import { publish } from '../support/content';
@@ -53,3 +56,41 @@ test('when the change stream fails, it resumes from its last position without lo
   );
   await connection.dispose();
 });
+
+test('when MongoDB restarts, the stream resumes from its last position and no event is lost or repeated', async () => {
+  const dbPath = fs.mkdtempSync(path.join(os.tmpdir(), 'atrium-subs-restart-'));
+  // Restarted on its data and on its port, as the embedded MongoDB is (src/db.ts).
+  const start = (port?: number) =>
+    MongoMemoryReplSet.create({
+      replSet: { count: 1, name: 'restart', storageEngine: 'wiredTiger' },
+      instanceOpts: [{ dbPath, storageEngine: 'wiredTiger', ...(port ? { port } : {}) }],
+    });
+  let server = await start();
+  const port = server.servers[0]!.instanceInfo!.port;
+  const restarting = await createTestApp({
+    listen: true,
+    mongoUri: server.getUri(),
+    env: { EVENTS_RETRY_MS: '50', EVENTS_MAX_AWAIT_MS: '100' },
+  });
+  try {
+    const author = await signUp(restarting);
+    const connection = connect(restarting);
+    const s = subscribe(connection, PUBLISHED);
+    await subscriptionsOpen(restarting, 1);
+    const ids = [(await publish(restarting, author)).id];
+    await waitFor(() => s.results.length >= 1);
+    await server.stop({ doCleanup: false });
+    server = await start(port);
+    // Writes fail until the driver has found the server again.
+    await waitFor(async () => (await restarting.deps.db.ping()) === true, 20_000, 'MongoDB to be back');
+    ids.push((await publish(restarting, author)).id);
+    ids.push((await publish(restarting, author)).id);
+    await waitFor(() => s.results.length >= 3, 20_000, 'the events after the restart');
+    expect(s.results.map((r) => r.data.articlePublished.article.id)).toEqual(ids);
+    await connection.dispose();
+  } finally {
+    await restarting.close();
+    await server.stop({ doCleanup: true, force: true });
+    fs.rmSync(dbPath, { recursive: true, force: true });
+  }
+}, 90_000);
