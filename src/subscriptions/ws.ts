@@ -62,6 +62,9 @@ export interface RealtimeOptions {
   readonly metrics: Metrics | undefined;
 }
 
+/** Distinct valid documents kept parsed (the oldest goes first). */
+const DOCUMENT_CACHE_SIZE = 1000;
+
 /** Sessions that ended lately: a connection authenticated just before the news still hears of it. */
 const RECENT_MS = 60_000;
 
@@ -82,6 +85,9 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
   const perCaller = new Map<string, number>();
   const bySession = new Map<string, Set<WebSocket>>();
   const endedLately = new Map<string, number>();
+  // Valid documents by their text, parsed once: many subscribers send the same few, and each open
+  // subscription holds its document.
+  const documents = new Map<string, DocumentNode>();
   let stopping = false;
   let sessionsWatched = false;
 
@@ -170,14 +176,18 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
         );
         return [requestError(error)];
       }
-      let document: DocumentNode;
-      try {
-        document = parse(payload.query, rules.parseOptions);
-      } catch (error) {
-        return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+      let document = documents.get(payload.query);
+      if (!document) {
+        try {
+          document = parse(payload.query, rules.parseOptions);
+        } catch (error) {
+          return [withCode(error as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const invalid = validate(schema, document, [...rules.validationRules, ...specifiedRules]);
+        if (invalid.length > 0) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        documents.set(payload.query, document);
+        if (documents.size > DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value!);
       }
-      const invalid = validate(schema, document, [...rules.validationRules, ...specifiedRules]);
-      if (invalid.length > 0) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
       const operation = getOperationAST(document, payload.operationName);
       if (!operation) {
         return [
