@@ -15,6 +15,7 @@ import {
 import { CloseCode, handleProtocols, makeServer, type Context as WsContext } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { authenticate, readAuthorization, type Authentication } from '../auth/authenticate';
+import { sessionIdOf } from '../auth/viewer';
 import { contextOf, type Context } from '../context';
 import type { AppDeps } from '../deps';
 import { ForbiddenError } from '../errors';
@@ -151,8 +152,8 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
       }
       extra.callerKey = callerKey;
       countCaller(callerKey, 1);
-      if (auth.viewer.kind === 'user') {
-        const { sessionId } = auth.viewer;
+      const sessionId = sessionIdOf(auth.viewer);
+      if (sessionId !== null) {
         if (endedLately.has(sessionId)) {
           extra.socket.close(CloseCode.Forbidden, 'Session ended');
           return false;
@@ -226,10 +227,11 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
       const { extra } = ctx;
       clearTimeout(extra.expiry);
       if (extra.callerKey) countCaller(extra.callerKey, -1);
-      if (extra.auth?.viewer.kind === 'user') {
-        const sockets = bySession.get(extra.auth.viewer.sessionId);
+      const sessionId = extra.auth ? sessionIdOf(extra.auth.viewer) : null;
+      if (sessionId !== null) {
+        const sockets = bySession.get(sessionId);
         sockets?.delete(extra.socket);
-        if (sockets?.size === 0) bySession.delete(extra.auth.viewer.sessionId);
+        if (sockets?.size === 0) bySession.delete(sessionId);
       }
     },
   });
