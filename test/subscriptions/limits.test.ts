@@ -134,7 +134,7 @@ describe('WebSocket limits', () => {
   test('a connection is closed with 4403 when its access token expires', async () => {
     const user = await signUp(app);
     const session = await app.deps.models.Session.findOne({ userId: user.id }).lean();
-    const shortLived = new TokenService(app.config.tokenSecret!, 1);
+    const shortLived = new TokenService(app.config.tokenSecret!, 3);
     const { token } = await shortLived.signAccessToken({
       userId: user.id,
       sessionId: session!._id.toHexString(),
