@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --rounds N] [-- --markdown]
+// npm run bench [-- --quick] [-- --rounds N] [-- --markdown] [-- --fanout]
 //
 // Measures Atrium against a bare node:http ceiling and against other Node.js GraphQL stacks serving the
 // same schema over the same data, on six workloads (see BENCHMARKS.md). Everything runs on 127.0.0.1:
@@ -65,6 +65,12 @@ const WORKLOADS = {
 if (MONITOR_EXPERIMENT) for (const w of ['W3', 'W4', 'W5']) WORKLOADS[w].variants.push('monitored');
 
 async function main() {
+  // --fanout: the subscription fan-out workload alone (bench/fanout.mjs), not the rounds.
+  if (argv.includes('--fanout')) {
+    const { runFanout } = await import('./fanout.mjs');
+    await runFanout();
+    return;
+  }
   const renderArg = argv.indexOf('--render');
   if (renderArg >= 0) {
     // Re-renders the markdown of a saved result (e.g. after a change to the report's layout).
