@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --rounds N] [-- --markdown] [-- --fanout]
+// npm run bench [-- --quick] [-- --rounds N] [-- --markdown] [-- --fanout] [-- --webhooks]
 //
 // Measures Atrium against a bare node:http ceiling and against other Node.js GraphQL stacks serving the
 // same schema over the same data, on six workloads (see BENCHMARKS.md). Everything runs on 127.0.0.1:
@@ -69,6 +69,12 @@ async function main() {
   if (argv.includes('--fanout')) {
     const { runFanout } = await import('./fanout.mjs');
     await runFanout();
+    return;
+  }
+  // --webhooks: webhook delivery throughput and the write's added cost (bench/webhooks.mjs), not the rounds.
+  if (argv.includes('--webhooks')) {
+    const { runWebhooks } = await import('./webhooks.mjs');
+    await runWebhooks(argv);
     return;
   }
   const renderArg = argv.indexOf('--render');
