@@ -68,6 +68,8 @@ export function webhookOptions(argv, concurrencyDefault = defaultConcurrency()) 
     endpoints,
     rounds: positive('--rounds', option('--rounds', '5')),
     seconds: positive('--seconds', option('--seconds', '3')),
+    // Atrium of the throughput part under node --cpu-prof (slower: its figures are not the run's).
+    profile: argv.includes('--profile'),
   };
 }
 
@@ -189,6 +191,17 @@ async function settle(pids) {
   }
 }
 
+async function printProfile(dir) {
+  const { summarizeProfile } = await import('./lib/profile-summary.mjs');
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const summary = summarizeProfile(path.join(dir, file), 30);
+  const line = (r) => `${String(r.ms).padStart(7)} ms ${(r.share * 100).toFixed(1).padStart(5)}%  ${r.name}`;
+  console.log(`-- by category\n${summary.categories.map(line).join('\n')}`);
+  console.log(`-- self time by function\n${summary.functions.slice(0, 30).map(line).join('\n')}`);
+  console.log(`-- by package / file\n${summary.packages.slice(0, 20).map(line).join('\n')}`);
+  log(`profile ${path.relative(ROOT, path.join(dir, file))}`);
+}
+
 export async function runWebhooks(argv = process.argv.slice(2)) {
   const options = webhookOptions(argv);
   if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('run `npm run build` first');
@@ -216,9 +229,11 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
     WEBHOOK_MAX_ENDPOINTS_PER_USER: String(options.endpoints),
   };
   let atrium;
-  const startAtrium = async (concurrency) => {
+  const profileDir = (concurrency) => path.join(workDir, `profile-${concurrency}`);
+  const startAtrium = async (concurrency, profiled = false) => {
     const port = await freePort();
-    const child = spawnPinned(SERVER_CPU, process.execPath, ['dist/src/main.js'], {
+    const args = profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir(concurrency)] : [];
+    const child = spawnPinned(SERVER_CPU, process.execPath, [...args, 'dist/src/main.js'], {
       cwd: ROOT,
       env: { ...baseEnv, PORT: String(port), WEBHOOK_CONCURRENCY: String(concurrency) },
       logFile: path.join(workDir, `atrium-${concurrency}.log`),
@@ -270,7 +285,7 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
   try {
     // 1. Throughput, one Atrium process per WEBHOOK_CONCURRENCY.
     for (const concurrency of options.concurrency) {
-      await startAtrium(concurrency);
+      await startAtrium(concurrency, options.profile);
       const author = await newUser('hookauthor');
       const article = await newArticle(author, `Webhook throughput ${concurrency}`);
       await newEndpoint(author.token, ['COMMENT_ADDED']);
@@ -310,7 +325,9 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
       log('throughput', JSON.stringify(figures));
       result.throughput.push(figures);
       await stopAtrium();
+      if (options.profile) await printProfile(profileDir(concurrency));
     }
+    if (options.profile) return;
 
     // 2. The write's added cost, at the default concurrency.
     await startAtrium(defaultConcurrency());
