@@ -202,6 +202,18 @@ async function awaitDeliveries(receiver, count, timeoutMs = 60_000) {
   }
 }
 
+// Connection upkeep and the counting itself, left out of the commands Atrium sends.
+const UPKEEP = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'serverStatus', 'endSessions', 'buildInfo']);
+
+/** The commands MongoDB has served so far, upkeep aside. */
+async function commandTotal(db) {
+  const status = await db.admin().command({ serverStatus: 1 });
+  let total = 0;
+  for (const [name, figures] of Object.entries(status.metrics?.commands ?? {}))
+    if (!UPKEEP.has(name) && typeof figures?.total === 'number') total += figures.total;
+  return total;
+}
+
 /** Waits (at most 15 s) until the processes have used no CPU for 150 ms. */
 async function settle(pids) {
   const total = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
@@ -301,6 +313,7 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
       await settle([atrium.child.pid, mongod.child.pid]);
       const before = { ...receiver.state, distinct: receiver.distinct() };
       const cpu0 = cpuSeconds(atrium.child.pid);
+      const commands0 = await commandTotal(db);
       const t0 = performance.now();
       for (let i = 0; i < options.writes; i += WRITE_BATCH) {
         const now = new Date();
@@ -320,6 +333,8 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
       const written = performance.now();
       await awaitDeliveries(receiver, before.distinct + options.writes);
       await settle([atrium.child.pid]);
+      // Less the bench's own inserts of the comments.
+      const commands = (await commandTotal(db)) - commands0 - Math.ceil(options.writes / WRITE_BATCH);
       const seconds = (receiver.state.lastAt - t0) / 1000;
       const figures = {
         concurrency,
@@ -329,6 +344,7 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
         writeSeconds: Number(((written - t0) / 1000).toFixed(2)),
         seconds: Number(seconds.toFixed(2)),
         deliveriesPerSecond: Math.round(options.writes / seconds),
+        mongoCommandsPerDelivery: Number((commands / options.writes).toFixed(2)),
         atriumCpuUsPerDelivery: Math.round(((cpuSeconds(atrium.child.pid) - cpu0) / options.writes) * 1e6),
       };
       log('throughput', JSON.stringify(figures));

@@ -142,7 +142,7 @@ describe('npm run bench -- --webhooks', () => {
       allowPrivate: config.webhookAllowPrivateTargets,
       concurrency: config.webhookConcurrency,
       endpointsPerUser: config.webhookMaxEndpointsPerUser,
-      encryptionKeys: config.dataEncryptionKeys.length,
+      encryptionKeys: config.dataEncryptionKeys?.length,
     }).toEqual({
       nodeEnv: 'production',
       allowPrivate: true,
