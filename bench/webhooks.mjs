@@ -242,6 +242,8 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
   const options = webhookOptions(argv);
   if (!fs.existsSync(path.join(ROOT, 'dist/src/main.js'))) throw new Error('run `npm run build` first');
   const started = Date.now();
+  // The machine is shared: its load at the start and at the end go with the figures.
+  const uptimeAtStart = execFileSync('uptime').toString().trim();
   const workDir = path.join(BENCH, '.work', `webhooks-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   fs.mkdirSync(path.join(workDir, 'req'), { recursive: true });
   const mongod = await startMongod({ binary: locateMongod(ROOT), cpu: LOAD_CPU, workDir });
@@ -501,6 +503,7 @@ export async function runWebhooks(argv = process.argv.slice(2)) {
       date: new Date().toISOString(),
       commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim(),
       node: process.version,
+      uptimeAtStart,
       uptime: execFileSync('uptime').toString().trim(),
       durationSeconds: Math.round((Date.now() - started) / 1000),
     };
