@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --rounds N] [-- --markdown] [-- --scale] [-- --profile]
+// npm run bench [-- --quick] [-- --rounds N] [-- --markdown] [-- --fanout] [-- --webhooks] [-- --scale]
 //
 // Measures Atrium against a bare node:http ceiling and against other Node.js GraphQL stacks serving the
 // same schema over the same data, on six workloads (see BENCHMARKS.md). Everything runs on 127.0.0.1:
@@ -75,6 +75,18 @@ const WORKLOADS = {
 if (MONITOR_EXPERIMENT) for (const w of ['W3', 'W4', 'W5']) WORKLOADS[w].variants.push('monitored');
 
 async function main() {
+  // --fanout: the subscription fan-out workload alone (bench/fanout.mjs), not the rounds.
+  if (argv.includes('--fanout')) {
+    const { runFanout } = await import('./fanout.mjs');
+    await runFanout();
+    return;
+  }
+  // --webhooks: webhook delivery throughput and the write's added cost (bench/webhooks.mjs), not the rounds.
+  if (argv.includes('--webhooks')) {
+    const { runWebhooks } = await import('./webhooks.mjs');
+    await runWebhooks(argv);
+    return;
+  }
   const renderArg = argv.indexOf('--render');
   if (renderArg >= 0) {
     // Re-renders the markdown of a saved result (e.g. after a change to the report's layout).

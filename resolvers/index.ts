@@ -5,6 +5,7 @@ import { ArticleConnectionResolver, ArticleResolver } from './article/article.re
 import { AuditEventConnectionResolver, AuditResolver } from './audit/audit.resolver';
 import { CommentResolver } from './comment/comment.resolver';
 import { SessionResolver } from './session/session.resolver';
+import { ArticleEventResolver } from './subscription/article-event.resolver';
 import { FollowersConnectionResolver, ProfileResolver } from './user/profile.resolver';
 import { UserResolver } from './user/user.resolver';
 import { FeedResolver } from './viewer/feed.resolver';
@@ -36,4 +37,5 @@ export const resolvers: NonEmptyArray<Function> = [
   WebhookResolver,
   ViewerWebhooksResolver,
   WebhookDeliveryConnectionResolver,
+  ArticleEventResolver,
 ];

@@ -1,9 +1,11 @@
-import { authenticate, readAuthorization } from './auth/authenticate';
+import { authenticate, readAuthorization, type Authentication } from './auth/authenticate';
 import type { TokenProblem } from './auth/tokens';
 import type { Viewer } from './auth/viewer';
 import type { AppDeps } from './deps';
+import type { LoaderScope } from './loaders';
 import { RequestDiagnostics } from './observability/diagnostics';
 import { createServices, type Services } from './services';
+import type { SubscriptionHub } from './subscriptions/hub';
 
 /** What the edge knows of a request before it runs. */
 export interface RequestMeta {
@@ -22,15 +24,32 @@ export interface Context {
   readonly authProblem: TokenProblem | undefined;
   readonly services: Services;
   readonly diagnostics: RequestDiagnostics;
+  /** Set on WebSocket connections: where subscriptions open, with the connection's authentication. */
+  readonly realtime?: { readonly hub: SubscriptionHub; readonly auth: Authentication } | undefined;
 }
 
 export async function createContext(deps: AppDeps, meta: RequestMeta): Promise<Context> {
   const auth = await authenticate(deps, readAuthorization(meta.authorization));
+  return contextOf(deps, auth, meta);
+}
+
+/**
+ * The context of a caller already authenticated: a WebSocket connection authenticates once, and each event
+ * it receives runs in a context of its own, whose loaders `scope` shares with the event's other subscribers.
+ */
+export function contextOf(
+  deps: AppDeps,
+  auth: Authentication,
+  meta: Omit<RequestMeta, 'authorization'>,
+  scope?: LoaderScope,
+): Context {
   const diagnostics = meta.diagnostics ?? new RequestDiagnostics();
-  const services = createServices(deps, auth.viewer, {
-    clientAddress: meta.clientAddress,
-    requestId: diagnostics.requestId,
-  });
+  const services = createServices(
+    deps,
+    auth.viewer,
+    { clientAddress: meta.clientAddress, requestId: diagnostics.requestId },
+    scope,
+  );
   if (auth.user) services.users.prime(auth.user);
   return {
     requestId: diagnostics.requestId,

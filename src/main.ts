@@ -35,9 +35,13 @@ async function main(): Promise<void> {
     logger,
     timeoutMs: config.shutdownTimeoutMs,
     steps: [
+      // Subscribers get the events already taken, then their sockets close with 1001.
+      { name: 'subscriptions', run: () => server.stopSubscriptions() },
       { name: 'requests', run: () => server.stop() },
       // The batch of events in hand is recorded; attempts in flight are abandoned, to be made by another instance.
       { name: 'webhooks', run: () => webhooks.stop() },
+      // The change streams close after the batch in hand has been handed over.
+      { name: 'change streams', run: () => deps.events.stop() },
       // Mail that requests started goes out before the database closes.
       { name: 'background work', run: () => deps.background.idle() },
       {

@@ -1,10 +1,19 @@
 import 'reflect-metadata';
 import { GraphQLObjectType, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
-import { buildSchemaSync } from 'type-graphql';
+import { buildSchemaSync, type PubSub } from 'type-graphql';
 import { authChecker, resolvers } from '../resolvers';
 import { gateRootFields } from './graphql/scope-gate';
 
 let built: GraphQLSchema | undefined;
+
+const NO_TOPICS: PubSub = {
+  publish() {
+    throw new Error('subscriptions are fed by the event source, not by topics');
+  },
+  subscribe() {
+    throw new Error('subscriptions are fed by the event source, not by topics');
+  },
+};
 
 /**
  * The one schema of the service, built from the resolvers; the server and emit-schema both use it. Every root
@@ -19,6 +28,9 @@ export function buildSchema(): GraphQLSchema {
         // Inputs are validated by the services, which own the rules; no class-validator.
         validate: false,
         emitSchemaFile: false,
+        // Every subscription has a subscribe function of its own (src/subscriptions/hub.ts); type-graphql
+        // asks for a topic bus all the same, and this one has no topics.
+        pubSub: NO_TOPICS,
       }),
     ),
   );
@@ -35,11 +47,18 @@ function describeRoots(schema: GraphQLSchema): GraphQLSchema {
     config.mutation,
     'What can be changed. Each mutation takes one `input` and returns a payload; expected mistakes come back in `errors`.',
   );
+  const subscription = describe(
+    config.subscription,
+    'What can be followed live, over WebSocket (graphql-transport-ws) at the same `/graphql` URL.',
+  );
   return new GraphQLSchema({
     ...config,
     query,
     mutation,
-    types: config.types.filter((type) => type !== config.query && type !== config.mutation),
+    subscription,
+    types: config.types.filter(
+      (type) => type !== config.query && type !== config.mutation && type !== config.subscription,
+    ),
   });
 }
 

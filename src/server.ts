@@ -14,18 +14,27 @@ import { jitGateway, stringifyResult } from './graphql/jit-gateway';
 import { MongoPersistedQueryCache, PersistedDocumentCache } from './graphql/persisted-queries';
 import { loadTrustedDocuments } from './graphql/trusted-documents';
 import { createGraphQLRules } from './graphql/rules';
+import { clientAddressResolver } from './http/client-address';
 import { createRequestHandler } from './http/handler';
 import { Metrics } from './observability/metrics';
 import { startMetricsServer, type MetricsServer } from './observability/metrics-server';
 import { createBucketStore } from './rate-limit';
 import { requestGracePeriodMs } from './shutdown';
 import { buildSchema } from './schema';
+import { attachRealtime, type RealtimeServer } from './subscriptions/ws';
 
 export interface AtriumServer {
   readonly httpServer: http.Server;
   readonly apollo: ApolloServer<Context>;
   /** This server's metrics; absent unless METRICS_PORT is set. */
   readonly metrics: Metrics | undefined;
+  /** GraphQL over WebSocket on the same server: its connections and subscriptions. */
+  readonly realtime: RealtimeServer;
+  /**
+   * Refuses new WebSocket connections, lets events already taken reach their subscribers, then closes every
+   * socket with 1001. Part of `stop`; its own shutdown step, before the requests'.
+   */
+  stopSubscriptions(): Promise<void>;
   /** Listens and resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /**
@@ -101,12 +110,25 @@ export async function createServer(
   // A registry of this server's own: several servers in one process (tests) keep separate figures.
   const metrics = config.metricsPort === undefined ? undefined : new Metrics();
   httpServer.on('request', createRequestHandler(deps, apollo, metrics, trusted));
+  // Subscriptions (and any operation) over WebSocket on the same port and path, under the same rules.
+  const realtime = attachRealtime({
+    deps,
+    httpServer,
+    schema,
+    rules,
+    trusted,
+    clientAddressOf: clientAddressResolver(config.trustProxy),
+    metrics,
+  });
+  const stopSubscriptions = () => realtime.drain(requestGracePeriodMs(config.shutdownTimeoutMs) / 2);
   let metricsServer: MetricsServer | undefined;
 
   return {
     httpServer,
     apollo,
     metrics,
+    realtime,
+    stopSubscriptions,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -124,6 +146,7 @@ export async function createServer(
       return metricsServer.port;
     },
     async stop() {
+      await stopSubscriptions();
       await apollo.stop();
       await metricsServer?.close();
     },

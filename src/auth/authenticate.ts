@@ -34,6 +34,8 @@ export interface Authentication {
   readonly problem: TokenProblem | undefined;
   /** The signed-in user as read with the credential, so that the request need not read it again. */
   readonly user: UserRecord | undefined;
+  /** When the credential stops granting anything (a token's expiry); undefined for anonymous callers. */
+  readonly expiresAt?: Date | undefined;
 }
 
 const anonymous = (problem?: TokenProblem): Authentication => ({
@@ -61,11 +63,16 @@ export async function authenticate(
     case 'accessToken': {
       const verified = await deps.tokens.verifyAccessToken(credentials.token);
       if (!verified.ok) return anonymous(verified.problem);
-      const { userId, sessionId } = verified.claims;
+      const { userId, sessionId, expiresAt } = verified.claims;
       const userDoc = await deps.sessions.liveUser(sessionId, userId);
       if (!userDoc) return anonymous('SESSION_ENDED');
       const user = toUserRecord(userDoc);
-      return { viewer: { kind: 'user', id: user.id, role: user.role, sessionId }, problem: undefined, user };
+      return {
+        viewer: { kind: 'user', id: user.id, role: user.role, sessionId },
+        problem: undefined,
+        user,
+        expiresAt,
+      };
     }
     case 'apiKey':
       return authenticateApiKey(deps, credentials.secret, now);

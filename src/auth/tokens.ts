@@ -9,6 +9,8 @@ const ACCESS_TOKEN_TYPE = 'at+jwt';
 export interface AccessClaims {
   readonly userId: string;
   readonly sessionId: string;
+  /** When the token stops being accepted (its `exp`); set on verified tokens. */
+  readonly expiresAt?: Date;
 }
 
 export type TokenProblem = 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'SESSION_ENDED';
@@ -71,11 +73,11 @@ export class TokenService {
         typ: ACCESS_TOKEN_TYPE,
         requiredClaims: ['sub', 'exp', 'iat'],
       });
-      const { sub, sid } = payload;
+      const { sub, sid, exp } = payload;
       if (typeof sub !== 'string' || !isObjectIdHex(sub) || typeof sid !== 'string' || !isObjectIdHex(sid)) {
         return { ok: false, problem: 'TOKEN_INVALID' };
       }
-      return { ok: true, claims: { userId: sub, sessionId: sid } };
+      return { ok: true, claims: { userId: sub, sessionId: sid, expiresAt: new Date(exp! * 1000) } };
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) return { ok: false, problem: 'TOKEN_EXPIRED' };
       return { ok: false, problem: 'TOKEN_INVALID' };

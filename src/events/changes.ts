@@ -164,6 +164,7 @@ export async function eventsOf(models: Models, changes: readonly Change[]): Prom
           id: hex(comment['_id']),
           authorId: hex(comment['authorId']),
           body: String(comment['body']),
+          createdAt: comment['createdAt'] instanceof Date ? comment['createdAt'] : base.occurredAt,
         };
         const type = op === 'insert' ? 'comment.added' : 'comment.deleted';
         later(comment['articleId'], (article) => ({ ...base, type, article, comment: ref }));

@@ -62,7 +62,11 @@ export class EventSource {
    */
   start(): Promise<void> {
     if (this.stopped) return Promise.reject(new Error('the event source is stopped'));
-    this.opened ??= this.openLive();
+    // A start that failed (MongoDB unreachable) is tried again by the next caller.
+    this.opened ??= this.openLive().catch((error: unknown) => {
+      this.opened = undefined;
+      throw error;
+    });
     return this.opened;
   }
 

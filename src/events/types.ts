@@ -21,6 +21,7 @@ export interface CommentRef {
   readonly id: string;
   readonly authorId: string;
   readonly body: string;
+  readonly createdAt: Date;
 }
 
 interface EventBase {

@@ -12,6 +12,7 @@ import { RequestDiagnostics, runWithDiagnostics } from '../observability/diagnos
 import type { Metrics, Route } from '../observability/metrics';
 import { clientAddressResolver } from './client-address';
 import { checkPersistedQuery } from './persisted-query';
+import { allowedOrigins } from './origins';
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
@@ -32,7 +33,7 @@ export function createRequestHandler(
   const { config, logger } = deps;
   const corsMiddleware: Middleware = cors({
     // Development: any origin, echoing the requested headers. Production: the allow-list only.
-    origin: config.corsOrigins === undefined ? true : [...config.corsOrigins],
+    origin: allowedOrigins(config),
     methods: ['GET', 'POST', 'OPTIONS'],
     maxAge: 600,
   });

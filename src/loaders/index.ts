@@ -222,3 +222,64 @@ export function pairExistsLoader(
 export function toObjectId(id: string): Types.ObjectId {
   return new Types.ObjectId(id);
 }
+
+/**
+ * Loaders shared by several contexts at once: the subscribers of one event, whose data is read once for all
+ * of them. A viewer-independent loader is made once per tag (`shared`); a viewer-dependent fact ("has this
+ * viewer favourited the article?") is asked through `viewerPairs`, which batches every viewer's keys into one
+ * `$in` query. `LoaderScope.none` shares nothing: each request's services make their own loaders.
+ */
+export class LoaderScope {
+  static readonly none = new LoaderScope(false);
+  private readonly loaders = new Map<string, unknown>();
+
+  constructor(readonly sharing = true) {}
+
+  /** The scope's loader by this tag, made on first use. Only for loaders whose answers do not depend on the viewer. */
+  shared<L>(tag: string, make: () => L): L {
+    if (!this.sharing) return make();
+    let loader = this.loaders.get(tag) as L | undefined;
+    if (loader === undefined) {
+      loader = make();
+      this.loaders.set(tag, loader);
+    }
+    return loader;
+  }
+
+  /**
+   * Whether the pair (fixedId, key) exists, for one viewer: in a sharing scope, the keys of every viewer of the
+   * scope go in one query (`fixedField $in` the viewers, `keyField $in` the keys); otherwise `make()`.
+   */
+  viewerPairs(
+    model: AnyModel,
+    fixedField: string,
+    fixedId: string,
+    keyField: string,
+    tag: string,
+    make: () => DataLoader<string, boolean>,
+  ): DataLoader<string, boolean> {
+    if (!this.sharing) return make();
+    const pairs = this.shared(`pairs:${tag}`, () =>
+      batchLoader<string, boolean>(tag, async (pairKeys) => {
+        const split = pairKeys.map((pair) => pair.split(':'));
+        const fixed = checkedIds([...new Set(split.map(([f]) => f))]);
+        const keys = checkedIds([...new Set(split.map(([, k]) => k))]);
+        if (fixed.length === 0 || keys.length === 0) return pairKeys.map(() => false);
+        const docs = await findDocs<Record<string, { toHexString(): string }>>(
+          model,
+          tag,
+          { [fixedField]: { $in: fixed }, [keyField]: { $in: keys } },
+          { projection: { [fixedField]: 1, [keyField]: 1 }, batchSize: WHOLE_RESULT.batchSize },
+        );
+        const found = new Set(
+          docs.map((doc) => `${doc[fixedField]!.toHexString()}:${doc[keyField]!.toHexString()}`),
+        );
+        return pairKeys.map((pair) => found.has(pair));
+      }),
+    );
+    // The viewer's own loader, so that its callers may clear and prime it as usual; it asks the shared one.
+    return new DataLoader<string, boolean>((ids) => pairs.loadMany(ids.map((id) => `${fixedId}:${id}`)), {
+      batchScheduleFn: (dispatch) => setImmediate(dispatch),
+    });
+  }
+}

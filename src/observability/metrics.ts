@@ -1,5 +1,5 @@
 import type { OperationTypeNode } from 'graphql';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { QUERY_OPERATIONS } from './diagnostics';
 import { QUERY_TAGS } from './query-tags';
 
@@ -157,6 +157,11 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  private readonly subscriptions = new Gauge({
+    name: 'atrium_graphql_subscriptions_open',
+    help: 'GraphQL subscriptions open on this instance (over WebSocket).',
+    registers: [this.registry],
+  });
 
   private readonly httpSeries = new Series<Observer>((route, status) =>
     this.httpDuration.labels(route, status),
@@ -227,6 +232,10 @@ export class Metrics {
   operationCost(requested: number, actual: number | undefined): void {
     this.requestedCost.observe(requested);
     if (actual !== undefined) this.actualCost.observe(actual);
+  }
+
+  openSubscriptions(count: number): void {
+    this.subscriptions.set(count);
   }
 
   /** The registry in Prometheus's text format. */

@@ -37,6 +37,7 @@ export const QUERY_TAGS = [
   'follows.byViewer',
   'follows.countByFollowee',
   'follows.followeeIdsByUser',
+  'follows.followersAmong',
   'follows.page',
   'follows.remove',
   'persistedQueries.delete',

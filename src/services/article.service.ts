@@ -11,6 +11,7 @@ import {
   byUniqueKeyLoader,
   checkedIds,
   countByLoader,
+  LoaderScope,
   oneBatch,
   pairExistsLoader,
   toObjectId,
@@ -90,16 +91,15 @@ export class ArticleService {
     private readonly follows: FollowService,
     private readonly cursors: CursorCodec,
     private readonly audit: AuditLog,
+    scope: LoaderScope = LoaderScope.none,
   ) {
     const { Article, Favorite } = deps.models;
-    this.byId = byIdLoader(Article, toArticleRecord, 'articles.byId');
-    this.bySlug = byUniqueKeyLoader(
-      Article,
-      'slug',
-      (doc: ArticleDoc) => doc.slug,
-      toArticleRecord,
-      'articles.bySlug',
-      { onLoad: (article) => this.byId.prime(article.id, article) },
+    const byId = scope.shared('articles.byId', () => byIdLoader(Article, toArticleRecord, 'articles.byId'));
+    this.byId = byId;
+    this.bySlug = scope.shared('articles.bySlug', () =>
+      byUniqueKeyLoader(Article, 'slug', (doc: ArticleDoc) => doc.slug, toArticleRecord, 'articles.bySlug', {
+        onLoad: (article) => byId.prime(article.id, article),
+      }),
     );
     this.countByAuthor = countByLoader(Article, 'authorId', 'articles.countByAuthor');
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
@@ -107,8 +107,11 @@ export class ArticleService {
     this.search = articleSearch(deps.models);
     this.tags = new TagCounts(deps.models);
     const actor = actorOf(viewer);
+    // Among the subscribers of one event, every viewer's question goes in one query.
     this.favoritedByViewer = actor
-      ? pairExistsLoader(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer')
+      ? scope.viewerPairs(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer', () =>
+          pairExistsLoader(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer'),
+        )
       : undefined;
     this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (keys) => {
       const userIds = checkedIds(keys);

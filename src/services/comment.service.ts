@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
-import { aggregateDocs, batchLoader, byIdLoader, checkedIds, WHOLE_RESULT } from '../loaders';
+import { aggregateDocs, batchLoader, byIdLoader, checkedIds, LoaderScope, WHOLE_RESULT } from '../loaders';
 import type { CommentDoc } from '../models/comment.model';
 import { insertRecord } from '../models/insert';
 import { checkCommentBody } from './article-validation';
@@ -42,9 +42,10 @@ export class CommentService {
     private readonly articles: ArticleService,
     users: UserService,
     private readonly audit: AuditLog,
+    scope: LoaderScope = LoaderScope.none,
   ) {
     const { Comment } = deps.models;
-    this.byId = byIdLoader(Comment, toCommentRecord, 'comments.byId');
+    this.byId = scope.shared('comments.byId', () => byIdLoader(Comment, toCommentRecord, 'comments.byId'));
     this.byArticle = this.byArticleLoader(Comment, users, true);
     this.summariesByArticle = this.byArticleLoader(Comment, users, false);
   }

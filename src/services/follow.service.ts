@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { actorOf, requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { BadUserInputError, NotFoundError } from '../errors';
-import { countByLoader, pairExistsLoader } from '../loaders';
+import { countByLoader, LoaderScope, pairExistsLoader } from '../loaders';
 import type { FollowDoc } from '../models/follow.model';
 import { duplicateKeyField } from './mongo-errors';
 import { keysetPage, pageLoader, type CursorCodec, type PageArgs, type PageQuery } from './pagination';
@@ -21,18 +21,22 @@ export class FollowService {
     private readonly viewer: Viewer,
     private readonly users: UserService,
     private readonly cursors: CursorCodec,
+    scope: LoaderScope = LoaderScope.none,
   ) {
     const { Follow } = deps.models;
-    this.followersCount = countByLoader(Follow, 'followeeId', 'follows.countByFollowee');
+    this.followersCount = scope.shared('follows.countByFollowee', () =>
+      countByLoader(Follow, 'followeeId', 'follows.countByFollowee'),
+    );
     this.pages = pageLoader<FollowDoc>(Follow, 'follows.page');
     const actor = actorOf(viewer);
     if (actor) {
-      this.followedByViewer = pairExistsLoader(
+      this.followedByViewer = scope.viewerPairs(
         Follow,
         'followerId',
         actor.id,
         'followeeId',
         'follows.byViewer',
+        () => pairExistsLoader(Follow, 'followerId', actor.id, 'followeeId', 'follows.byViewer'),
       );
     }
   }

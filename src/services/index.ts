@@ -7,6 +7,7 @@ import { AuditLog } from './audit-log';
 import { AuditService } from './audit.service';
 import { CommentService } from './comment.service';
 import { FollowService } from './follow.service';
+import { LoaderScope } from '../loaders';
 import { CursorCodec } from './pagination';
 import { SessionService, type RequestInfo } from './session.service';
 import { UserService } from './user.service';
@@ -28,7 +29,12 @@ export interface Services {
  * The services of one request, built from its viewer, each owning fresh DataLoaders. Each is made on first
  * use: most requests touch one or two of them, and a request that touches none pays for none.
  */
-export function createServices(deps: AppDeps, viewer: Viewer, request: RequestInfo): Services {
+export function createServices(
+  deps: AppDeps,
+  viewer: Viewer,
+  request: RequestInfo,
+  scope: LoaderScope = LoaderScope.none,
+): Services {
   let cursors: CursorCodec | undefined;
   let users: UserService | undefined;
   let sessions: SessionService | undefined;
@@ -49,19 +55,19 @@ export function createServices(deps: AppDeps, viewer: Viewer, request: RequestIn
     }));
   return {
     get users() {
-      return (users ??= new UserService(deps, viewer, log()));
+      return (users ??= new UserService(deps, viewer, log(), scope));
     },
     get sessions() {
       return (sessions ??= new SessionService(deps, viewer, this.users, request, log()));
     },
     get articles() {
-      return (articles ??= new ArticleService(deps, viewer, this.users, this.follows, codec(), log()));
+      return (articles ??= new ArticleService(deps, viewer, this.users, this.follows, codec(), log(), scope));
     },
     get comments() {
-      return (comments ??= new CommentService(deps, viewer, this.articles, this.users, log()));
+      return (comments ??= new CommentService(deps, viewer, this.articles, this.users, log(), scope));
     },
     get follows() {
-      return (follows ??= new FollowService(deps, viewer, this.users, codec()));
+      return (follows ??= new FollowService(deps, viewer, this.users, codec(), scope));
     },
     get audit() {
       return (audit ??= new AuditService(viewer, this.users, log(), codec()));

@@ -3,7 +3,7 @@ import { Types, type ClientSession } from 'mongoose';
 import { actorOf, hasRole, requireActor, sessionIdOf, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { UnauthenticatedError, UserInputErrors } from '../errors';
-import { byIdLoader, byUniqueKeyLoader } from '../loaders';
+import { byIdLoader, byUniqueKeyLoader, LoaderScope } from '../loaders';
 import type { UserDoc } from '../models/user.model';
 import { AccountTokenStore } from './account-tokens';
 import { auditTarget, type AuditLog } from './audit-log';
@@ -44,19 +44,28 @@ export class UserService {
     private readonly deps: Pick<AppDeps, 'db' | 'models' | 'passwords' | 'sessions'>,
     private readonly viewer: Viewer,
     private readonly audit: AuditLog,
+    scope: LoaderScope = LoaderScope.none,
   ) {
     const { User } = deps.models;
     this.accountTokens = new AccountTokenStore(deps.models);
     const actor = actorOf(viewer);
     if (actor) this.selves.add(actor.id);
-    this.byId = byIdLoader(User, toUserRecord, 'users.byId', USER_RECORD_FIELDS);
-    this.byUsernameKey = byUniqueKeyLoader(
-      User,
-      'usernameKey',
-      (doc: UserDoc) => doc.usernameKey,
-      toUserRecord,
-      'users.byUsername',
-      { projection: USER_RECORD_FIELDS, onLoad: (user) => this.byId.prime(user.id, user) },
+    const byId = scope.shared('users.byId', () =>
+      byIdLoader(User, toUserRecord, 'users.byId', USER_RECORD_FIELDS),
+    );
+    this.byId = byId;
+    this.byUsernameKey = scope.shared('users.byUsername', () =>
+      byUniqueKeyLoader(
+        User,
+        'usernameKey',
+        (doc: UserDoc) => doc.usernameKey,
+        toUserRecord,
+        'users.byUsername',
+        {
+          projection: USER_RECORD_FIELDS,
+          onLoad: (user) => byId.prime(user.id, user),
+        },
+      ),
     );
   }
 

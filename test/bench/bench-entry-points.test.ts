@@ -72,3 +72,105 @@ test('when the benchmark names a file of the build, then the build has it, with 
     }
   }
 });
+
+describe('npm run bench -- --webhooks', () => {
+  /** Evaluates `expression` in bench/webhooks.mjs's scope (as `m`), in a process of its own, as JSON. */
+  const fromWebhooksBench = async (expression: string): Promise<unknown> => {
+    const code = `import * as m from './bench/webhooks.mjs';
+      let out;
+      try { out = { value: await (async () => ${expression})() }; } catch (error) { out = { error: error.message }; }
+      process.stdout.write(JSON.stringify(out));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: root,
+    });
+    return JSON.parse(stdout);
+  };
+  /** The environment the mode starts Atrium with (WEBHOOK_CONCURRENCY aside, which it sets per run). */
+  const benchEnv = async (): Promise<Record<string, string>> =>
+    (
+      (await fromWebhooksBench(
+        `m.atriumEnv({ uri: 'mongodb://127.0.0.1:27017/hooks', workDir: '/tmp', endpoints: 10 })`,
+      )) as { value: Record<string, string> }
+    ).value;
+
+  test('when run.mjs is given --webhooks, then it hands its arguments to runWebhooks of webhooks.mjs', async () => {
+    const run = fs.readFileSync(path.join(root, 'bench/run.mjs'), 'utf8');
+    expect(run).toMatch(
+      /argv\.includes\('--webhooks'\)\)\s*\{\s*const \{ runWebhooks \} = await import\('\.\/webhooks\.mjs'\);\s*await runWebhooks\(argv\);/,
+    );
+    expect(await fromWebhooksBench(`typeof m.runWebhooks`)).toEqual({ value: 'function' });
+  });
+
+  test('when no argument is given, then the defaults hold, at the configured WEBHOOK_CONCURRENCY and four times it', async () => {
+    const { loadConfig } = await import('../../src/config');
+    const configured = loadConfig({ ...(await benchEnv()), PORT: '4000' }).webhookConcurrency;
+    expect(await fromWebhooksBench(`m.webhookOptions([])`)).toEqual({
+      value: {
+        writes: 2000,
+        concurrency: [configured, configured * 4],
+        endpoints: 10,
+        rounds: 5,
+        seconds: 3,
+        profile: false,
+      },
+    });
+    expect(
+      await fromWebhooksBench(
+        `m.webhookOptions(['--webhooks', '--writes', '50', '--concurrency', '2,16', '--endpoints', '3', '--rounds', '1', '--seconds', '2', '--profile'])`,
+      ),
+    ).toEqual({
+      value: { writes: 50, concurrency: [2, 16], endpoints: 3, rounds: 1, seconds: 2, profile: true },
+    });
+  });
+
+  test.each([
+    [['--writes', '0'], '--writes must be a positive integer, not 0'],
+    [['--concurrency', '8,x'], '--concurrency must be a positive integer, not x'],
+    [['--concurrency', '300'], '--concurrency must be at most 256 (WEBHOOK_CONCURRENCY), not 300'],
+    [['--endpoints', '2.5'], '--endpoints must be a positive integer, not 2.5'],
+    [['--rounds', '-1'], '--rounds must be a positive integer, not -1'],
+  ])('when given %j, then it refuses before starting anything', async (args, message) => {
+    expect(await fromWebhooksBench(`m.webhookOptions(${JSON.stringify(args)})`)).toEqual({ error: message });
+  });
+
+  test('when Atrium is started for it, then the configuration accepts the environment, private targets allowed', async () => {
+    const { loadConfig } = await import('../../src/config');
+    const env = await benchEnv();
+    const config = loadConfig({ ...env, PORT: '4000', WEBHOOK_CONCURRENCY: '32' });
+    expect({
+      nodeEnv: config.nodeEnv,
+      allowPrivate: config.webhookAllowPrivateTargets,
+      concurrency: config.webhookConcurrency,
+      endpointsPerUser: config.webhookMaxEndpointsPerUser,
+      encryptionKeys: config.dataEncryptionKeys?.length,
+    }).toEqual({
+      nodeEnv: 'production',
+      allowPrivate: true,
+      concurrency: 32,
+      endpointsPerUser: 10,
+      encryptionKeys: 1,
+    });
+  });
+
+  test('when the bench sends its operations, then each is valid against the emitted schema', async () => {
+    const { buildSchema, parse, validate } = await import('graphql');
+    const sdl = fs
+      .readdirSync(path.join(root, 'schema'))
+      .filter((file) => file.endsWith('.graphql'))
+      .map((file) => fs.readFileSync(path.join(root, 'schema', file), 'utf8'))
+      .join('\n');
+    const schema = buildSchema(sdl);
+    const { value: operations } = (await fromWebhooksBench(`m.OPERATIONS`)) as {
+      value: Record<string, string>;
+    };
+    expect(Object.keys(operations).sort()).toEqual(
+      ['addComment', 'createArticle', 'createEndpoint', 'createUser', 'updateEndpoint'].sort(),
+    );
+    for (const [name, document] of Object.entries(operations)) {
+      expect({ name, errors: validate(schema, parse(document)).map((e) => e.message) }).toEqual({
+        name,
+        errors: [],
+      });
+    }
+  });
+});

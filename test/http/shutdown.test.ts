@@ -32,6 +32,26 @@ async function holdReplies(mongod: MongoMemoryReplSet, data: Record<string, unkn
   }
 }
 
+/** The server's count of `name` commands received, from serverStatus (a held command is counted as it arrives). */
+async function commandsReceived(mongod: MongoMemoryReplSet, name: string): Promise<number> {
+  const admin = new mongoose.mongo.MongoClient(mongod.getUri());
+  try {
+    const status = await admin.db('admin').command({ serverStatus: 1 });
+    return Number(status['metrics']?.['commands']?.[name]?.['total'] ?? 0);
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Resolves once MongoDB has received more `name` commands than `before`: the request is in flight, held. */
+async function untilReceived(mongod: MongoMemoryReplSet, name: string, before: number): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    if ((await commandsReceived(mongod, name)) > before) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`MongoDB never received the ${name}`);
+}
+
 const databaseOf = (mongod: MongoMemoryReplSet) =>
   withOptions(mongod.getUri(), {}, `atrium_shutdown_${randomUUID().replaceAll('-', '')}`);
 
@@ -139,11 +159,12 @@ describe('with a MongoDB of its own', () => {
   test('when a second signal comes while a request holds the shutdown, then the process exits 1 at once, without the request', async () => {
     const atrium = await startAtrium({ MONGODB_URI: databaseOf(mongod), SHUTDOWN_TIMEOUT_MS: '60000' });
     await holdReplies(mongod, { failCommands: ['insert'], blockConnection: true, blockTimeMS: 20_000 });
+    const inserts = await commandsReceived(mongod, 'insert');
     const inFlight = gql(atrium.url, SIGN_UP, { input: newUser() }).then(
       () => 'answered',
       () => 'no answer',
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await untilReceived(mongod, 'insert', inserts);
     atrium.child.kill('SIGTERM');
     await atrium.logged('shutting down: finishing in-flight requests');
     atrium.child.kill('SIGINT');
@@ -168,10 +189,11 @@ describe('with a MongoDB of its own', () => {
     });
     const { token, articleId } = await authorWithArticle(atrium.url);
     await holdReplies(mongod, { failCommands: ['insert'], blockConnection: true, blockTimeMS: 30_000 });
+    const inserts = await commandsReceived(mongod, 'insert');
     const commenting = gql(atrium.url, ADD_COMMENT, { input: { articleId, body: 'lost' } }, token).catch(
       (error: Error) => error,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await untilReceived(mongod, 'insert', inserts);
     await mongod.stop();
 
     const signalled = Date.now();

@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
-import {
-  clearFailPoint,
-  createTestApp,
-  failCommand,
-  testDatabaseName,
-  type TestApp,
-} from '../support/harness';
+import { clearFailPoint, createTestApp, failCommand, type TestApp } from '../support/harness';
 import { startMongo } from '../support/mongo';
 
 /**
@@ -202,13 +196,12 @@ describe('two instances on one database', () => {
   let first: TestApp;
   let second: TestApp;
   beforeAll(async () => {
-    const databaseName = testDatabaseName();
-    first = await createTestApp({ listen: true, databaseName });
-    second = await createTestApp({ listen: true, databaseName });
+    first = await createTestApp({ listen: true });
+    second = await createTestApp({ listen: true, sameDatabaseAs: first });
   });
   afterAll(async () => {
-    await first.close();
     await second.close();
+    await first.close();
   });
 
   test('when a document is registered on one, then its hash alone runs it on the other', async () => {

@@ -88,16 +88,16 @@ export interface TestAppOptions {
   /** Starts the HTTP server on an ephemeral port before returning. */
   listen?: boolean;
   /**
-   * The database's name (a fresh `atrium_test_…` by default): apps given the same one share it, as instances
-   * of one deployment do (see `testDatabaseName`). The first to close drops it.
+   * Another instance on the same database, token secret and data encryption key, as two Atrium instances
+   * behind one load balancer; the database is dropped by the app that made it.
    */
-  databaseName?: string;
+  sameDatabaseAs?: TestApp;
   /** A MongoDB of the test file's own (`startMongo`), for fault tests; the run's shared server by default. */
   uri?: string;
 }
 
-/** A database name of the kind the harness makes, for apps meant to share one. */
-export const testDatabaseName = (): string => `atrium_test_${randomUUID().replaceAll('-', '')}`;
+/** A fresh database name of the kind the harness makes. */
+const testDatabaseName = (): string => `atrium_test_${randomUUID().replaceAll('-', '')}`;
 
 export interface TestApp {
   readonly deps: AppDeps;
@@ -150,8 +150,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     BCRYPT_ROUNDS: '4',
-    TOKEN_SECRET: randomBytes(48).toString('base64'),
-    DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    TOKEN_SECRET: options.sameDatabaseAs?.config.tokenSecret ?? randomBytes(48).toString('base64'),
+    DATA_ENCRYPTION_KEY:
+      options.sameDatabaseAs?.config.dataEncryptionKeys?.map((key) => key.toString('base64')).join(',') ??
+      randomBytes(32).toString('base64'),
     MONGODB_URI: options.uri ?? mongoUri(),
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'info',
     // The whole suite runs with either executor: `GRAPHQL_JIT=true npm test`.
@@ -169,7 +171,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     },
   });
   const logger = createLogger(config, destination);
-  const db = await openDatabase(options.uri ?? mongoUri(), options.databaseName ?? testDatabaseName(), {
+  const dbName = options.sameDatabaseAs?.deps.db.connection.name ?? testDatabaseName();
+  const db = await openDatabase(options.uri ?? mongoUri(), dbName, {
     maxTimeMS: options.maxTimeMS ?? config.requestTimeoutMs,
     monitorCommands: true,
   });
@@ -295,9 +298,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       // Stops the HTTP server too when it listens (the drain plugin), after its requests finish; then the
       // metrics listener.
       await server.stop();
+      await deps.events.stop();
       await deps.background.idle();
       deps.mailer.close();
-      await db.connection.dropDatabase();
+      if (!options.sameDatabaseAs) await db.connection.dropDatabase();
       await db.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
