@@ -24,8 +24,17 @@ export interface ArticleEventRecord {
 /** One event for one subscriber: the record, and the context its selection is resolved in. */
 export interface EventPayload {
   readonly record: ArticleEventRecord;
+  /** Made on first read: a subscriber whose result is shared with an equivalent one's needs none. */
   readonly context: Context;
+  /**
+   * The event's results by group (src/subscriptions/multiplex.ts), one map for all its subscribers: the
+   * subscribers of a group are given the one execution the first of them started.
+   */
+  readonly results: Map<string, Promise<unknown>>;
 }
+
+/** Subscribers handed an event between two turns of the event loop: other work is served in between. */
+const DISPATCH_CHUNK = 500;
 
 /** Which events a subscription receives. */
 export type EventFilter =
@@ -289,14 +298,20 @@ export class SubscriptionHub {
       occurredAt: event.occurredAt,
     };
     const scope = new LoaderScope();
-    for (const subscriber of receivers) {
-      const context = contextOf(
-        this.deps,
-        subscriber.auth,
-        { clientAddress: subscriber.clientAddress },
-        scope,
-      );
-      subscriber.push({ record, context });
+    const results = new Map<string, Promise<unknown>>();
+    const { deps } = this;
+    for (let i = 0; i < receivers.length; i += 1) {
+      if (i > 0 && i % DISPATCH_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+      const subscriber = receivers[i]!;
+      let context: Context | undefined;
+      subscriber.push({
+        record,
+        results,
+        get context() {
+          context ??= contextOf(deps, subscriber.auth, { clientAddress: subscriber.clientAddress }, scope);
+          return context;
+        },
+      });
     }
   }
 }
