@@ -250,7 +250,8 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
     onNext(_ctx, _id, _payload, _args, result) {
       if (!result.errors) return result;
       let formatted = formattedResults.get(result);
-      if (!formatted) formattedResults.set(result, (formatted = { ...result, errors: format(result.errors) }));
+      if (!formatted)
+        formattedResults.set(result, (formatted = { ...result, errors: format(result.errors) }));
       return formatted;
     },
     onError: (_ctx, _id, _payload, errors) => format(errors),
