@@ -113,3 +113,19 @@ export function mayRunArbitraryDocuments(viewer: Viewer): boolean {
       return true;
   }
 }
+
+/**
+ * A key naming what a viewer's results depend on: two viewers with the same key are given the same result for
+ * the same operation (every anonymous caller alike; a user's sessions alike, by user and role; an API key's
+ * owner and role within its scopes). Subscriptions share one execution per event among the equivalent.
+ */
+export function viewerEquivalenceOf(viewer: Viewer): string {
+  switch (viewer.kind) {
+    case 'anonymous':
+      return 'anonymous';
+    case 'user':
+      return `user:${viewer.id}:${viewer.role}`;
+    case 'apiKey':
+      return `apiKey:${viewer.id}:${viewer.role}:${[...viewer.scopes].sort().join(',')}`;
+  }
+}

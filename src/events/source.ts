@@ -87,13 +87,19 @@ export class EventSource {
   /**
    * Every event after `after` that MongoDB still holds, in order, then the live ones, each once: the live
    * events that arrive while the history is read are held back and handed over after it, without the ones the
-   * history already gave.
+   * history already gave. A history that is lost once the replay has started (MongoDB dropped it while it
+   * was read) ends the replay: `onLost` is told, after every event the history gave.
    */
-  replay(after: ResumeToken, listener: EventListener): Replay {
+  replay(
+    after: ResumeToken,
+    listener: EventListener,
+    onLost: (error: EventHistoryLostError) => void,
+  ): Replay {
     const held: DomainEvent[] = [];
     const given = new Set<string>();
     let live = false;
     let stoppedReplay = false;
+    let isStarted = false;
     // Live events come in order: once one arrives that the history did not give, every later one is newer
     // than all the history gave, and `given` is done with.
     const handOver = (event: DomainEvent) => {
@@ -132,7 +138,10 @@ export class EventSource {
           openFeed({
             ...this.feedOptions(),
             after,
-            onOpen: () => resolveStarted(),
+            onOpen: () => {
+              isStarted = true;
+              resolveStarted();
+            },
             onIdle: finish,
             onBatch: async ({ events }) => {
               if (live) return;
@@ -144,8 +153,11 @@ export class EventSource {
           }),
         );
         history.done.catch((error: unknown) => {
-          rejectStarted(error);
           unsubscribe();
+          if (!isStarted) return rejectStarted(error);
+          if (live || stoppedReplay) return;
+          stoppedReplay = true;
+          onLost(error instanceof EventHistoryLostError ? error : new EventHistoryLostError(error));
         });
       },
       (error: unknown) => rejectStarted(error),

@@ -162,6 +162,11 @@ export class Metrics {
     help: 'GraphQL subscriptions open on this instance (over WebSocket).',
     registers: [this.registry],
   });
+  private readonly eventExecutions = new Counter({
+    name: 'atrium_graphql_subscription_executions_total',
+    help: 'Executions of subscription selections for events: one per event and group of subscribers whose result is the same.',
+    registers: [this.registry],
+  });
 
   private readonly httpSeries = new Series<Observer>((route, status) =>
     this.httpDuration.labels(route, status),
@@ -236,6 +241,10 @@ export class Metrics {
 
   openSubscriptions(count: number): void {
     this.subscriptions.set(count);
+  }
+
+  subscriptionExecuted(): void {
+    this.eventExecutions.inc();
   }
 
   /** The registry in Prometheus's text format. */

@@ -24,8 +24,25 @@ export interface ArticleEventRecord {
 /** One event for one subscriber: the record, and the context its selection is resolved in. */
 export interface EventPayload {
   readonly record: ArticleEventRecord;
+  /** Made on first read: a subscriber whose result is shared with an equivalent one's needs none. */
   readonly context: Context;
+  /**
+   * The event's results by group (src/subscriptions/multiplex.ts), one map for all its subscribers: the
+   * subscribers of a group are given the one execution the first of them started.
+   */
+  readonly results: Map<string, Promise<unknown>>;
 }
+
+/** The replay's start is gone from MongoDB's history: before the replay starts, or while it is read. */
+function historyLost(): BadUserInputError {
+  return new BadUserInputError(
+    'The `after` cursor is older than the events still held, or not valid.',
+    'after',
+  );
+}
+
+/** Subscribers handed an event between two turns of the event loop: other work is served in between. */
+const DISPATCH_CHUNK = 500;
 
 /** Which events a subscription receives. */
 export type EventFilter =
@@ -73,10 +90,16 @@ function matches(filter: EventFilter, event: DomainEvent): boolean {
   }
 }
 
+class Failure {
+  constructor(readonly error: Error) {}
+}
+
 /** One open subscription: its caller, its filter and the queue of payloads its transport pulls. */
 class Subscriber implements AsyncIterableIterator<EventPayload> {
-  private readonly queue: EventPayload[] = [];
-  private waiting: ((result: IteratorResult<EventPayload>) => void) | undefined;
+  /** Payloads to hand out, and last, when the subscription cannot go on, the error it ends with. */
+  private readonly queue: (EventPayload | Failure)[] = [];
+  private waiting:
+    { resolve(result: IteratorResult<EventPayload>): void; reject(error: unknown): void } | undefined;
   /** A payload was handed out and the transport has not asked for the next yet: it is being sent. */
   private inFlight = false;
   private ended = false;
@@ -95,9 +118,22 @@ class Subscriber implements AsyncIterableIterator<EventPayload> {
     if (waiting) {
       this.waiting = undefined;
       this.inFlight = true;
-      waiting({ value: payload, done: false });
+      waiting.resolve({ value: payload, done: false });
     } else {
       this.queue.push(payload);
+    }
+  }
+
+  /** Ends the subscription with `error` (its transport sends it), once the payloads queued are handed out. */
+  fail(error: Error): void {
+    if (this.ended) return;
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = undefined;
+      this.end();
+      waiting.reject(error);
+    } else {
+      this.queue.push(new Failure(error));
     }
   }
 
@@ -110,11 +146,15 @@ class Subscriber implements AsyncIterableIterator<EventPayload> {
     this.inFlight = false;
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     const value = this.queue.shift();
+    if (value instanceof Failure) {
+      this.end();
+      return Promise.reject(value.error);
+    }
     if (value) {
       this.inFlight = true;
       return Promise.resolve({ value, done: false });
     }
-    return new Promise((resolve) => (this.waiting = resolve));
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
   }
 
   return(): Promise<IteratorResult<EventPayload>> {
@@ -128,7 +168,7 @@ class Subscriber implements AsyncIterableIterator<EventPayload> {
     this.queue.length = 0;
     this.inFlight = false;
     this.replay?.stop();
-    this.waiting?.({ value: undefined, done: true });
+    this.waiting?.resolve({ value: undefined, done: true });
     this.waiting = undefined;
     this.onEnd(this);
   }
@@ -167,7 +207,8 @@ export class SubscriptionHub {
 
   /**
    * Opens a subscription for the caller of `context`. With `after` (an event's cursor), first every matching
-   * event after it, then the live ones; a forged cursor, or one older than MongoDB's history, is BAD_USER_INPUT.
+   * event after it, then the live ones; a forged cursor, or one older than MongoDB's history, is BAD_USER_INPUT,
+   * and so is a history lost while it is replayed (the subscription ends with the error after what it gave).
    */
   async open(
     context: Context,
@@ -183,15 +224,17 @@ export class SubscriptionHub {
     });
     try {
       if (token) {
-        const replay = this.deps.events.replay(token, (event) => this.enqueue([subscriber], event));
+        const replay = this.deps.events.replay(
+          token,
+          (event) => this.enqueue([subscriber], event),
+          // After the events already taken: the subscriber gets them, then the error.
+          () => {
+            this.chain = this.chain.then(() => subscriber.fail(historyLost()));
+          },
+        );
         subscriber.replay = replay;
         await replay.started.catch((error: unknown) => {
-          if (error instanceof EventHistoryLostError) {
-            throw new BadUserInputError(
-              'The `after` cursor is older than the events still held, or not valid.',
-              'after',
-            );
-          }
+          if (error instanceof EventHistoryLostError) throw historyLost();
           throw error;
         });
       } else {
@@ -289,14 +332,20 @@ export class SubscriptionHub {
       occurredAt: event.occurredAt,
     };
     const scope = new LoaderScope();
-    for (const subscriber of receivers) {
-      const context = contextOf(
-        this.deps,
-        subscriber.auth,
-        { clientAddress: subscriber.clientAddress },
-        scope,
-      );
-      subscriber.push({ record, context });
+    const results = new Map<string, Promise<unknown>>();
+    const { deps } = this;
+    for (let i = 0; i < receivers.length; i += 1) {
+      if (i > 0 && i % DISPATCH_CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+      const subscriber = receivers[i]!;
+      let context: Context | undefined;
+      subscriber.push({
+        record,
+        results,
+        get context() {
+          context ??= contextOf(deps, subscriber.auth, { clientAddress: subscriber.clientAddress }, scope);
+          return context;
+        },
+      });
     }
   }
 }

@@ -10,6 +10,7 @@ import {
   validate,
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
   type GraphQLSchema,
 } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type Context as WsContext } from 'graphql-ws';
@@ -26,6 +27,7 @@ import type { ClientAddressOf } from '../http/client-address';
 import { isOriginAllowed } from '../http/origins';
 import type { Metrics } from '../observability/metrics';
 import { SubscriptionHub, type EventPayload } from './hub';
+import { resultGroupOf } from './multiplex';
 
 /** Close codes beside graphql-ws's own (4403 Forbidden for an expired token or an ended session). */
 export const WS_CLOSE = {
@@ -130,6 +132,7 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
 
   const format = (errors: readonly GraphQLError[]) =>
     errors.map((error) => rules.formatError(error.toJSON(), error));
+  const formattedResults = new WeakMap<object, object>();
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
     schema,
@@ -222,16 +225,34 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
     },
     execute: (args) => execute(args),
     // Each event runs with the context the hub made for it (its loaders shared with the event's other
-    // subscribers); the subscribe step itself runs with the connection's.
+    // subscribers); the subscribe step itself runs with the connection's. The
+    // subscribers of the same group (resultGroupOf) share one execution per event.
     subscribe: async (args) => {
       const source = await createSourceEventStream(args);
       if (!(Symbol.asyncIterator in source)) return source;
-      return mapEvents(source as AsyncIterableIterator<EventPayload>, (payload) =>
-        execute({ ...args, rootValue: payload, contextValue: payload.context }),
-      );
+      const group = resultGroupOf({
+        document: args.document,
+        operationName: args.operationName,
+        variableValues: args.variableValues,
+        viewer: (args.contextValue as Context).viewer,
+      });
+      return mapEvents(source as AsyncIterableIterator<EventPayload>, (payload) => {
+        let result = payload.results.get(group) as Promise<ExecutionResult> | undefined;
+        if (!result) {
+          metrics?.subscriptionExecuted();
+          result = Promise.resolve(execute({ ...args, rootValue: payload, contextValue: payload.context }));
+          payload.results.set(group, result);
+        }
+        return result;
+      });
     },
+    // A shared result's errors are formatted once for its group.
     onNext(_ctx, _id, _payload, _args, result) {
-      return result.errors ? { ...result, errors: format(result.errors) } : result;
+      if (!result.errors) return result;
+      let formatted = formattedResults.get(result);
+      if (!formatted)
+        formattedResults.set(result, (formatted = { ...result, errors: format(result.errors) }));
+      return formatted;
     },
     onError: (_ctx, _id, _payload, errors) => format(errors),
     onClose(ctx) {

@@ -113,7 +113,11 @@ describe('event source', () => {
     stop();
 
     const replayed: DomainEvent[] = [];
-    const replay = app.deps.events.replay(events[0]!.token, (event) => replayed.push(event));
+    const replay = app.deps.events.replay(
+      events[0]!.token,
+      (event) => replayed.push(event),
+      () => undefined,
+    );
     await replay.started;
     await waitFor(() => replayed.length >= 2);
     const fourth = await publish(app, author);
@@ -129,7 +133,11 @@ describe('event source', () => {
 
   test('a replay from a position MongoDB does not hold fails with EventHistoryLostError', async () => {
     const forged: ResumeToken = { _data: '82' + '0'.repeat(40) };
-    const replay = app.deps.events.replay(forged, () => undefined);
+    const replay = app.deps.events.replay(
+      forged,
+      () => undefined,
+      () => undefined,
+    );
     await expect(replay.started).rejects.toBeInstanceOf(EventHistoryLostError);
   });
 
@@ -157,7 +165,11 @@ describe('event source', () => {
     // Once, despite the failed first attempt; and from the stored position, so the earlier article is not seen.
     expect(seen).toHaveLength(1);
     const again: DomainEvent[] = [];
-    const replay = app.deps.events.replay(events[0]!.token, (event) => again.push(event));
+    const replay = app.deps.events.replay(
+      events[0]!.token,
+      (event) => again.push(event),
+      () => undefined,
+    );
     await waitFor(() => again.length >= 1);
     replay.stop();
     expect(seen).toEqual([again[0]!.id]);

@@ -6,7 +6,7 @@ import { clearFailPoint, createTestApp, failCommand, type TestApp } from '../sup
 import { signUp } from '../support/fixtures';
 import { publish } from '../support/content';
 import { startMongo } from '../support/mongo';
-import { connect, subscribe, subscriptionsOpen, waitFor } from './support';
+import { connect, errorCodes, subscribe, subscriptionsOpen, waitFor } from './support';
 
 /** Fail points on a MongoDB of this file's own: the shared server's other tests are not hit. */
 let mongo: MongoMemoryReplSet;
@@ -54,6 +54,34 @@ test('when the change stream fails, it resumes from its last position without lo
   expect(app.logs.some((l) => l['msg'] === 'change stream failed; reopening from its last position')).toBe(
     true,
   );
+  await connection.dispose();
+});
+
+test('a history lost while a replay reads it ends that subscription with BAD_USER_INPUT after what it gave', async () => {
+  const author = await signUp(app);
+  const connection = connect(app);
+  const live = subscribe(connection, PUBLISHED);
+  await subscriptionsOpen(app, 1);
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i += 1) ids.push((await publish(app, author)).id);
+  await waitFor(() => live.results.length >= 3);
+  const cursor = live.results[0]!.data.articlePublished.cursor;
+
+  // The replay's first read (the aggregate) gives the history; its next read finds it gone.
+  await failCommand({ failCommands: ['getMore'], errorCode: 286 }, 'alwaysOn', mongo.getUri());
+  try {
+    const resumed = subscribe(
+      connection,
+      `subscription($after: String) {
+      articlePublished(after: $after) { cursor article { id } } }`,
+      { after: cursor },
+    );
+    await resumed.completed;
+    expect(resumed.results.map((r) => r.data.articlePublished.article.id)).toEqual(ids.slice(1));
+    expect(errorCodes(resumed)).toEqual(['BAD_USER_INPUT']);
+  } finally {
+    await clearFailPoint(mongo.getUri());
+  }
   await connection.dispose();
 });
 

@@ -1,3 +1,4 @@
+import { EventHistoryLostError } from '../../src/events';
 import { createTestApp, type TestApp } from '../support/harness';
 import { SIGN_OUT, signUp, type SignedUp } from '../support/fixtures';
 import { comment, favorite, follow, publish } from '../support/content';
@@ -184,6 +185,39 @@ describe('after', () => {
       expect(errorCodes(s)).toEqual(['BAD_USER_INPUT']);
       expect(s.results[0]!.errors![0]!.extensions).toMatchObject({ field: 'after' });
     }
+  });
+});
+
+describe('history lost during a replay', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('ends the subscription with BAD_USER_INPUT after the events the history gave', async () => {
+    const author = await signUp(app);
+    const live = subscribe(open(), PUBLISHED, { author: author.username });
+    await subscriptionsOpen(app, 1);
+    await publish(app, author);
+    const b = await publish(app, author);
+    const c = await publish(app, author);
+    await waitFor(() => live.results.length >= 3);
+    const cursor = live.results[0]!.data.articlePublished.cursor;
+
+    // MongoDB drops the history while it is read: the event source reports it after the replay started.
+    const events = app.deps.events;
+    const replay = events.replay.bind(events);
+    let lose: ((error: EventHistoryLostError) => void) | undefined;
+    jest.spyOn(events, 'replay').mockImplementation((after, listener, onLost) => {
+      lose = onLost;
+      return replay(after, listener, onLost);
+    });
+    const resumed = subscribe(open(), PUBLISHED, { author: author.username, after: cursor });
+    await waitFor(() => resumed.results.length >= 2);
+    lose!(new EventHistoryLostError(new Error('history dropped')));
+    await resumed.completed;
+
+    expect(resumed.results.map((r) => r.data.articlePublished.article.id)).toEqual([b.id, c.id]);
+    expect(errorCodes(resumed)).toEqual(['BAD_USER_INPUT']);
+    expect((resumed.failed[0] as any[])[0].extensions).toMatchObject({ field: 'after' });
+    await waitFor(() => app.server.realtime.hub.size === 1, 15_000, 'the replay to end');
   });
 });
 
