@@ -20,10 +20,16 @@ const NO_TOPICS: PubSub = {
  * field checks the API key scope of its caller first (src/graphql/scope-gate.ts).
  */
 export function buildSchema(): GraphQLSchema {
-  built ??= gateRootFields(
+  built ??= schemaOf(resolvers);
+  return built;
+}
+
+/** A schema built as the service's is, from these resolvers (the benchmark adds one of its own to them). */
+export function schemaOf(resolverClasses: typeof resolvers): GraphQLSchema {
+  return gateRootFields(
     describeRoots(
       buildSchemaSync({
-        resolvers,
+        resolvers: resolverClasses,
         authChecker,
         // Inputs are validated by the services, which own the rules; no class-validator.
         validate: false,
@@ -34,7 +40,6 @@ export function buildSchema(): GraphQLSchema {
       }),
     ),
   );
-  return built;
 }
 
 /** type-graphql gives the root types no description; the published schema documents them too. */

@@ -11,12 +11,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 // Everything comes from the repository's node_modules and dist, so there is one graphql and one type-graphql.
 const require = createRequire(path.join(root, 'package.json'));
 require('reflect-metadata');
-const { Field, Float, ID, Int, ObjectType, Query, Resolver, buildSchemaSync } = require('type-graphql');
+const { Field, Float, ID, Int, ObjectType, Query, Resolver } = require('type-graphql');
 const { loadConfig } = require('./dist/src/config.js');
 const { createLogger } = require('./dist/src/observability/logger.js');
 const { createDeps } = require('./dist/src/deps.js');
 const { createServer } = require('./dist/src/server.js');
-const { authChecker, resolvers } = require('./dist/resolvers/index.js');
+const { resolvers } = require('./dist/resolvers/index.js');
+const { schemaOf } = require('./dist/src/schema.js');
 
 // Decorators applied by hand (this file is plain JavaScript): the same metadata `@Field()` and friends record.
 class Item {}
@@ -45,7 +46,8 @@ Query(() => [Item])(
 );
 Resolver()(ItemResolver);
 
-const schema = buildSchemaSync({ resolvers: [...resolvers, ItemResolver], authChecker, validate: false });
+// Built as the service's schema is: the same options, the scope check in front of every root field.
+const schema = schemaOf([...resolvers, ItemResolver]);
 
 const config = loadConfig(process.env);
 const logger = createLogger(config);
