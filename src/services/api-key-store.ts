@@ -2,7 +2,7 @@ import { trusted, Types, type ClientSession } from 'mongoose';
 import type { ApiScope } from '../auth/api-scopes';
 import type { Models } from '../models';
 import type { ApiKeyDoc } from '../models/api-key.model';
-import type { UserDocLike } from './records';
+import { JOINED_USER_FIELDS, type UserDocLike } from './records';
 
 /** How long a revoked or expired key stays listed (with its dates) before MongoDB deletes it. */
 export const API_KEY_KEPT_AFTER_END_DAYS = 30;
@@ -57,19 +57,6 @@ const KEY_FIELDS = {
   revokedAt: 1,
 } as const;
 
-/** The owner's public fields only: the password hash stays in the database. */
-const OWNER_FIELDS = {
-  'user._id': 1,
-  'user.username': 1,
-  'user.email': 1,
-  'user.emailVerified': 1,
-  'user.bio': 1,
-  'user.image': 1,
-  'user.role': 1,
-  'user.createdAt': 1,
-  'user.updatedAt': 1,
-} as const satisfies Record<`user.${keyof UserDocLike}`, 1>;
-
 /** Whether a key can be used at `now`: neither revoked nor past its expiry. */
 export function isActive(key: Pick<ApiKeyRecord, 'revokedAt' | 'expiresAt'>, now: Date): boolean {
   return key.revokedAt === null && (key.expiresAt === null || key.expiresAt > now);
@@ -92,7 +79,7 @@ export class ApiKeyStore {
       { $match: { secretHash } },
       { $limit: 1 },
       { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
-      { $project: { ...KEY_FIELDS, ...OWNER_FIELDS } },
+      { $project: { ...KEY_FIELDS, ...JOINED_USER_FIELDS } },
     ]).option({ comment: 'auth.apiKey' });
     if (!row) return null;
     return { key: toApiKeyRecord(row), user: row.user[0] ?? null };

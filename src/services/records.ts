@@ -45,6 +45,11 @@ export const USER_RECORD_FIELDS = {
   updatedAt: 1,
 } as const satisfies Record<keyof UserDocLike, 1>;
 
+/** USER_RECORD_FIELDS of a user joined in as `user` by a `$lookup`: the password hash stays out. */
+export const JOINED_USER_FIELDS = Object.fromEntries(
+  Object.keys(USER_RECORD_FIELDS).map((field) => [`user.${field}`, 1]),
+) as Record<`user.${keyof UserDocLike}`, 1>;
+
 export function toUserRecord(doc: UserDocLike): UserRecord {
   return {
     id: doc._id.toHexString(),

@@ -2,23 +2,10 @@ import { trusted, Types, type ClientSession } from 'mongoose';
 import { aggregateDocs, oneBatch } from '../loaders';
 import type { Models } from '../models';
 import type { SessionDoc } from '../models/session.model';
-import type { UserDocLike } from './records';
+import { JOINED_USER_FIELDS, type UserDocLike } from './records';
 
 /** How many spent refresh tokens a session remembers for reuse detection. */
 const SPENT_TOKENS_KEPT = 100;
-
-const USER_PROJECTION = {
-  _id: 0,
-  'user._id': 1,
-  'user.username': 1,
-  'user.email': 1,
-  'user.emailVerified': 1,
-  'user.bio': 1,
-  'user.image': 1,
-  'user.role': 1,
-  'user.createdAt': 1,
-  'user.updatedAt': 1,
-} as const satisfies Record<`user.${keyof UserDocLike}`, 1> & { _id: 0 };
 
 /**
  * The one reader and writer of the `sessions` collection. A session is live until `expiresAt`: TTL deletion
@@ -64,7 +51,7 @@ export class SessionStore {
         },
         { $limit: 1 },
         { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
-        { $project: USER_PROJECTION },
+        { $project: { _id: 0, ...JOINED_USER_FIELDS } },
       ],
       oneBatch(1).batchSize,
     );
