@@ -4,12 +4,14 @@ import type { Models } from './index';
 const CHUNK = 1_000;
 
 /**
- * Sets every tag's count from the articles stored, and removes the tags no article carries. For data written
- * without the counts (by an earlier version, or by the seed's bulk upserts); the API's own writes keep them
- * in their transactions. Not for a database that is being written at the same moment: a write between the
- * aggregation and the update would be counted from a stale total.
+ * Sets every tag's count from the articles stored, and removes the tags no article carries; returns how many
+ * tags are counted. For data written without the counts (by an earlier version, or by the seed's bulk
+ * upserts) and, through `npm run recount-tags`, for a count left off by a move that failed after its article
+ * was written; the API's own writes move the counts themselves (TagCounts). Not for a database that is being
+ * written at the same moment: a write between the aggregation and the update would be counted from a stale
+ * total.
  */
-export async function recountTags(models: Pick<Models, 'Article' | 'Tag'>): Promise<void> {
+export async function recountTags(models: Pick<Models, 'Article' | 'Tag'>): Promise<number> {
   const { Article, Tag } = models;
   const rows = await Article.aggregate<{ _id: string; n: number }>([
     { $unwind: '$tagList' },
@@ -24,6 +26,7 @@ export async function recountTags(models: Pick<Models, 'Article' | 'Tag'>): Prom
     );
   }
   await Tag.deleteMany({ _id: trusted({ $nin: rows.map((row) => row._id) }) });
+  return rows.length;
 }
 
 /**

@@ -85,7 +85,7 @@ export class ArticleService {
   private readonly tags: TagCounts;
 
   constructor(
-    private readonly deps: Pick<AppDeps, 'db' | 'models'>,
+    private readonly deps: Pick<AppDeps, 'db' | 'logger' | 'models'>,
     private readonly viewer: Viewer,
     private readonly users: UserService,
     private readonly follows: FollowService,
@@ -105,7 +105,7 @@ export class ArticleService {
     this.countFavoritedBy = countByLoader(Favorite, 'userId', 'favorites.countByUser');
     this.pages = pageLoader<ArticleDoc>(Article, 'articles.page');
     this.search = articleSearch(deps.models);
-    this.tags = new TagCounts(deps.models);
+    this.tags = new TagCounts(deps.models, deps.logger);
     const actor = actorOf(viewer);
     // Among the subscribers of one event, every viewer's question goes in one query.
     this.favoritedByViewer = actor
@@ -237,22 +237,15 @@ export class ArticleService {
       // The unique index decides collisions; on a clash the slug gets a short random suffix.
       const slug = attempt === 0 ? base : `${base}-${randomBytes(4).toString('hex').slice(0, 6)}`;
       try {
-        // The article and its tags' counts commit together.
-        const doc = await this.deps.db.transaction(async (session) => {
-          const inserted = await insertRecord(
-            this.deps.models.Article,
-            {
-              ...fieldsToSet(fields),
-              slug,
-              authorId: new Types.ObjectId(authorId),
-              favoritesCount: 0,
-              commentsCount: 0,
-            },
-            session,
-          );
-          await this.tags.change(inserted.tagList, [], session);
-          return inserted;
+        // One document: no transaction. The tags' counts follow it (TagCounts).
+        const doc = await insertRecord(this.deps.models.Article, {
+          ...fieldsToSet(fields),
+          slug,
+          authorId: new Types.ObjectId(authorId),
+          favoritesCount: 0,
+          commentsCount: 0,
         });
+        await this.tags.move(doc.tagList, []);
         this.countByAuthor.clear(authorId);
         return this.remember(toArticleRecord(doc));
       } catch (error) {
@@ -269,21 +262,19 @@ export class ArticleService {
     const errors = new FieldErrors();
     const fields = checkArticle(input, errors);
     if (errors.any) throw new UserInputErrors(errors.errors);
-    // The tags the article had are read in the transaction that changes them (the article as it was before
-    // this update), so that a concurrent edit cannot make the counts move from a stale list.
-    const doc = await this.deps.db.transaction(async (session) => {
-      const set = { ...fieldsToSet(fields), updatedAt: new Date() };
-      const before = await this.deps.models.Article.findOneAndUpdate(
-        { _id: new Types.ObjectId(id), authorId: new Types.ObjectId(article.authorId) },
-        { $set: set },
-        { returnDocument: 'before', session, timestamps: false },
-      )
-        .comment('articles.update')
-        .lean();
-      if (!before) throw new NotFoundError('Article');
-      await this.tags.change(set.tagList, before.tagList, session);
-      return { ...before, ...set };
-    });
+    // One document: no transaction. The article as it was before this update comes back with the write, so
+    // the tags' counts move by exactly what this edit changed, whatever concurrent edits did (TagCounts).
+    const set = { ...fieldsToSet(fields), updatedAt: new Date() };
+    const before = await this.deps.models.Article.findOneAndUpdate(
+      { _id: new Types.ObjectId(id), authorId: new Types.ObjectId(article.authorId) },
+      { $set: set },
+      { returnDocument: 'before', timestamps: false },
+    )
+      .comment('articles.update')
+      .lean();
+    if (!before) throw new NotFoundError('Article');
+    await this.tags.move(set.tagList, before.tagList);
+    const doc = { ...before, ...set };
     return this.remember(toArticleRecord(doc));
   }
 
@@ -293,20 +284,19 @@ export class ArticleService {
     if (!this.canDelete(article)) throw new ForbiddenError('You cannot delete this article.');
     const { Article, Comment, Favorite } = this.deps.models;
     const articleId = new Types.ObjectId(id);
-    // One transaction: the article, its comments, its favourites and its tags' counts go together or not at
-    // all. A favourite or comment written at the same moment writes the article too (its counter), so one of
-    // the two conflicts and is retried, and then sees the other's outcome.
-    await this.deps.db.transaction(async (session) => {
-      const deleted = await Article.findOneAndDelete(
+    // One transaction: the article, its comments and its favourites go together or not at all; the tags'
+    // counts follow the commit (TagCounts). A favourite or comment written at the same moment writes the
+    // article too (its counter), so one of the two conflicts and is retried, and then sees the other's outcome.
+    const deleted = await this.deps.db.transaction(async (session) => {
+      const found = await Article.findOneAndDelete(
         { _id: articleId },
         { session, projection: { tagList: 1 } },
       )
         .comment('articles.delete')
         .lean();
-      if (!deleted) throw new NotFoundError('Article');
+      if (!found) throw new NotFoundError('Article');
       await Comment.deleteMany({ articleId }, { session }).comment('comments.deleteByArticle');
       await Favorite.deleteMany({ articleId }, { session }).comment('favorites.deleteByArticle');
-      await this.tags.change([], deleted.tagList, session);
       if (deletesArticleAsModerator(this.viewer, article)) {
         const detail = `"${article.slug}" by user:${article.authorId}`;
         const actorId = this.requireUser();
@@ -315,7 +305,9 @@ export class ArticleService {
           session,
         );
       }
+      return found;
     });
+    await this.tags.move([], deleted.tagList);
     this.byId.clear(id);
     this.bySlug.clear(article.slug);
     this.favoritedByViewer?.clear(id).prime(id, false);

@@ -1,20 +1,34 @@
-import { trusted, type ClientSession } from 'mongoose';
+import { trusted } from 'mongoose';
 import { oneBatch } from '../loaders';
 import type { Models } from '../models';
 import { trackCommand } from '../observability/diagnostics';
+import type { Logger } from '../observability/logger';
 
 /**
- * The one reader and writer of the `tags` collection: how many articles carry each tag. The article writes
- * move the counts inside their own transactions, so a count never disagrees with the articles committed.
+ * The one reader and writer of the `tags` collection: how many articles carry each tag.
+ *
+ * Every article write moves the counts right after it commits, outside its transaction. Each tag's count is
+ * one document that every article with the tag writes: inside the articles' transactions, concurrent writers
+ * of a popular tag conflicted on it and were retried whole, over and over (the first cost of `createArticle`
+ * under load). A single-document `$inc` does not conflict; MongoDB applies concurrent ones one after the
+ * other. The counts stay exact under concurrency: a write moves them by what it changed relative to the
+ * article it replaced (`returnDocument: 'before'`), so the moves of concurrent edits add up to the article as
+ * it ended. The driver retries a move once over a lost connection without applying it twice (retryable
+ * writes); a move that still fails leaves its counts off, is logged with what it should have done, and
+ * `recountTags` sets them right.
  */
 export class TagCounts {
-  constructor(private readonly models: Pick<Models, 'Tag'>) {}
+  constructor(
+    private readonly models: Pick<Models, 'Tag'>,
+    private readonly logger: Logger,
+  ) {}
 
   /**
-   * Inside the transaction of an article write: counts the tags the article gained and uncounts those it
-   * lost. One command whatever the number of tags, and none when they did not change.
+   * After an article write has committed: counts the tags the article gained and uncounts those it lost. One
+   * command whatever the number of tags, and none when they did not change. Never throws: the article is
+   * written, and the caller's answer must say so.
    */
-  async change(now: readonly string[], before: readonly string[], session: ClientSession): Promise<void> {
+  async move(now: readonly string[], before: readonly string[]): Promise<void> {
     const gained = now.filter((tag) => !before.includes(tag));
     const lost = before.filter((tag) => !now.includes(tag));
     if (gained.length + lost.length === 0) return;
@@ -28,7 +42,12 @@ export class TagCounts {
           })),
           ...lost.map((tag) => ({ updateOne: { filter: { _id: tag }, update: { $inc: { count: -1 } } } })),
         ],
-        { session, ordered: true },
+        { ordered: false },
+      );
+    } catch (error) {
+      this.logger.error(
+        { err: error, gained, lost },
+        'tag counts not moved after an article write; recountTags sets them right',
       );
     } finally {
       done();

@@ -1,6 +1,10 @@
+import type { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { Types } from 'mongoose';
+import { main as recountTagsCommand } from '../../src/cli/recount-tags';
 import { openDatabase } from '../../src/db';
-import { createTestApp, mongoUri, type TestApp } from '../support/harness';
+import { recountTags } from '../../src/models/tag-counts';
+import { createTestApp, failCommand, mongoUri, type TestApp } from '../support/harness';
+import { startMongo } from '../support/mongo';
 import { publish } from '../support/content';
 import { signUp, unique, type SignedUp } from '../support/fixtures';
 
@@ -78,6 +82,18 @@ test('when a write fails, then the counts do not move', async () => {
   expect(await storedCounts()).toEqual(before);
 });
 
+test('when many articles with the same tags are published at once, then every one is counted', async () => {
+  const [p, q] = [unique('p'), unique('q')];
+  const published = await Promise.all(
+    Array.from({ length: 12 }, () => publish(app, author, { tagList: [p, q] })),
+  );
+  expect(new Set(published.map((article) => article.id)).size).toBe(12);
+  const counts = await storedCounts();
+  expect(counts[p]).toBe(12);
+  expect(counts[q]).toBe(12);
+  expect(counts).toEqual(await usesFromArticles());
+});
+
 test('when one article is retagged by concurrent edits, then the counts follow the edit that won', async () => {
   const [x, y, z] = [unique('x'), unique('y'), unique('z')];
   const article = await publish(app, author, { tagList: [x] });
@@ -121,4 +137,53 @@ test('when articles were stored before tag counts existed, then start counts the
   } finally {
     await fresh.close();
   }
+});
+
+describe('when moving the counts fails after the article is written', () => {
+  let mongod: MongoMemoryReplSet;
+  let own: TestApp;
+  beforeAll(async () => {
+    mongod = await startMongo();
+    own = await createTestApp({ uri: mongod.getUri() });
+  });
+  afterAll(async () => {
+    await own.close();
+    await mongod.stop();
+  });
+
+  test('then the article is published all the same, the miss is logged with its tags, and recountTags sets the counts right', async () => {
+    const writer = await signUp(own);
+    const tag = unique('lost');
+    await failCommand(
+      { failCommands: ['update'], namespace: `${own.deps.db.connection.name}.tags`, errorCode: 2 },
+      { times: 1 },
+      mongod.getUri(),
+    );
+    const article = await publish(own, writer, { tagList: [tag] });
+    expect(article.id).toEqual(expect.any(String));
+    expect(await own.deps.models.Article.exists({ _id: article.id })).not.toBeNull();
+    const logged = own.logs.find((line) => line['msg']?.startsWith('tag counts not moved'));
+    expect(logged).toMatchObject({ level: 50, gained: [tag], lost: [] });
+    expect((await storedCounts(own))[tag]).toBeUndefined();
+
+    await recountTags(own.deps.models);
+    expect(await storedCounts(own)).toEqual(await usesFromArticles(own));
+    expect((await storedCounts(own))[tag]).toBe(1);
+  });
+
+  test('then `npm run recount-tags` on the database sets the counts from the articles and says how many', async () => {
+    await own.deps.models.Tag.updateMany({}, { $set: { count: 99 } });
+    const url = new URL(mongod.getUri());
+    url.pathname = `/${own.deps.db.connection.name}`;
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const env = { NODE_ENV: 'test', LOG_LEVEL: 'silent', MONGODB_URI: url.toString() };
+      expect(await recountTagsCommand({ ...env, TOKEN_SECRET: own.config.tokenSecret })).toBe(0);
+      const tags = Object.keys(await usesFromArticles(own)).length;
+      expect(stdout).toHaveBeenCalledWith(`Counted ${tags} tags from the articles.\n`);
+    } finally {
+      stdout.mockRestore();
+    }
+    expect(await storedCounts(own)).toEqual(await usesFromArticles(own));
+  });
 });
