@@ -6,13 +6,19 @@ import type { WebhookDispatcher } from './dispatcher';
 /** The consumer's document in `webhook_streams`. */
 export const WEBHOOK_STREAM_ID = 'webhooks';
 
-/** How often an idle stream's position is stored, at most. */
+/**
+ * How often the position is stored while events come, at most. Recording is idempotent, so a position
+ * stored late only makes the next start read those events again, and their deliveries are not recorded
+ * twice; storing it after every batch cost one more write per article, comment or favourite.
+ */
+const CHECKPOINT_MS = 1_000;
+/** How often an idle stream's position is stored, at most (MongoDB moves it on without events). */
 const IDLE_CHECKPOINT_MS = 60_000;
 
 /**
- * Reads the domain events of the change stream, durably: each batch's deliveries are recorded before the
- * position after it is stored, and the stream resumes from the stored position, so that events written while
- * no instance ran are delivered when one starts. Every instance runs one; the deliveries' unique (event,
+ * Reads the domain events of the change stream, durably: each batch's deliveries are recorded before any
+ * position after it is stored (at most once a second, and when the consumer stops), and the stream resumes
+ * from the stored position, so that events written while no instance ran are delivered when one starts. Every instance runs one; the deliveries' unique (event,
  * endpoint) index makes the second recording of an event a no-op, and whichever instance stores its position
  * last, every event before that position has been recorded by one of them, so none is skipped (a position
  * stored by a slower instance only makes the next start read a little again).
@@ -20,7 +26,9 @@ const IDLE_CHECKPOINT_MS = 60_000;
 export class WebhookConsumer {
   private consumer: Consumer | undefined;
   private stopped = false;
-  private lastIdleStore = 0;
+  private lastStore = 0;
+  /** The position after the last batch recorded, while it is not stored yet. */
+  private unstored: ResumeToken | undefined;
 
   constructor(
     private readonly deps: Pick<AppDeps, 'models' | 'events' | 'logger' | 'db'>,
@@ -39,6 +47,8 @@ export class WebhookConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.consumer?.stop();
+    // Everything handed over has been recorded: the next start begins after it.
+    if (this.unstored) await this.store(this.unstored);
   }
 
   private open(after: ResumeToken | undefined): Promise<void> {
@@ -48,7 +58,8 @@ export class WebhookConsumer {
         after,
         async (events, checkpoint) => {
           await this.dispatcher.record(await toWebhookEvents(this.deps.models, events));
-          await this.store(checkpoint);
+          this.unstored = checkpoint;
+          if (Date.now() - this.lastStore >= CHECKPOINT_MS) await this.store(checkpoint);
         },
         {
           onOpen: (position) => {
@@ -61,8 +72,8 @@ export class WebhookConsumer {
             } else resolve();
           },
           onIdle: (position) => {
-            if (!position || Date.now() - this.lastIdleStore < IDLE_CHECKPOINT_MS) return;
-            this.lastIdleStore = Date.now();
+            const due = this.unstored ? CHECKPOINT_MS : IDLE_CHECKPOINT_MS;
+            if (!position || Date.now() - this.lastStore < due) return;
             void this.store(position).catch((error: unknown) =>
               this.deps.logger.warn({ err: error }, 'webhook stream position not stored'),
             );
@@ -94,6 +105,9 @@ export class WebhookConsumer {
   }
 
   private async store(position: ResumeToken): Promise<void> {
+    // Any position stored covers the batches before it.
+    this.lastStore = Date.now();
+    this.unstored = undefined;
     await this.deps.models.WebhookStream.updateOne(
       { _id: WEBHOOK_STREAM_ID },
       { $set: { resumeToken: { _data: position._data } } },

@@ -1,4 +1,4 @@
-import { trusted, Types } from 'mongoose';
+import { Types } from 'mongoose';
 import type { AppDeps } from '../deps';
 import { bodyOf, type WebhookEvent } from './events';
 
@@ -24,15 +24,43 @@ export class WebhookDispatcher {
   async record(events: readonly WebhookEvent[]): Promise<Recorded> {
     if (events.length === 0) return { inserted: 0 };
     const { User, WebhookEndpoint, WebhookDelivery } = this.deps.models;
-    const admins = await User.find({ role: 'admin' }, { _id: 1 }).lean().comment('webhooks.admins');
-    const adminIds = new Set(admins.map((admin) => admin._id.toHexString()));
-    const owners = new Set([...events.map((event) => event.ownerId), ...adminIds]);
-    const endpoints = await WebhookEndpoint.find(
-      { ownerId: trusted({ $in: [...owners].map((id) => new Types.ObjectId(id)) }), enabled: true },
-      { _id: 1, ownerId: 1, events: 1 },
-    )
-      .lean()
-      .comment('webhooks.endpointsFor');
+    // The endpoints that may receive these events, in one command: those of the events' owners and of every
+    // admin, enabled, with their owners' roles (users by id and by role, endpoints by owner: all indexed).
+    const owners = await User.aggregate<{
+      _id: Types.ObjectId;
+      role: string;
+      endpoints: { _id: Types.ObjectId; events: string[] }[];
+    }>([
+      {
+        $match: {
+          $or: [
+            {
+              _id: {
+                $in: [...new Set(events.map((event) => event.ownerId))].map((id) => new Types.ObjectId(id)),
+              },
+            },
+            { role: 'admin' },
+          ],
+        },
+      },
+      { $project: { role: 1 } },
+      {
+        $lookup: {
+          from: WebhookEndpoint.collection.collectionName,
+          localField: '_id',
+          foreignField: 'ownerId',
+          pipeline: [{ $match: { enabled: true } }, { $project: { _id: 1, events: 1 } }],
+          as: 'endpoints',
+        },
+      },
+      { $match: { 'endpoints.0': { $exists: true } } },
+    ]).option({ comment: 'webhooks.endpointsFor' });
+    const adminIds = new Set(
+      owners.filter((owner) => owner.role === 'admin').map((owner) => owner._id.toHexString()),
+    );
+    const endpoints = owners.flatMap((owner) =>
+      owner.endpoints.map((endpoint) => ({ ...endpoint, ownerId: owner._id })),
+    );
     const now = new Date();
     const docs: Record<string, unknown>[] = [];
     for (const event of events) {

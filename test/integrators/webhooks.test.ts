@@ -1,7 +1,7 @@
 import { keyIdOf } from '../../src/auth/data-cipher';
 import { startWebhooks, type Webhooks } from '../../src/webhooks';
 import { comment, follow, publish } from '../support/content';
-import { grantRole, signUp } from '../support/fixtures';
+import { grantRole, signUp, type SignedUp } from '../support/fixtures';
 import { createTestApp, type TestApp } from '../support/harness';
 import { waitFor } from '../subscriptions/support';
 import {
@@ -256,6 +256,57 @@ describe('delivery', () => {
     );
     expect(raw).not.toContain(oldSecret.slice('whsec_'.length));
     expect(raw).not.toContain(newSecret.slice('whsec_'.length));
+  });
+
+  test('when articles are published one after another, then the stream position is stored at most once a second, not after each one', async () => {
+    const author = await signUp(app);
+    const { id } = await createEndpoint(app, author, `${receiver.url}/paced`);
+    let stores = 0;
+    const client = app.deps.db.connection.getClient();
+    const count = (event: { commandName: string; command: Record<string, unknown> }) => {
+      if (event.commandName === 'update' && event.command['update'] === 'webhook_streams') stores += 1;
+    };
+    client.on('commandStarted', count);
+    const started = Date.now();
+    try {
+      for (let i = 0; i < 10; i += 1) {
+        await publish(app, author, { title: `Paced ${i}` });
+        await waitFor(async () => (await deliveriesOf(app, author, id)).length === i + 1);
+      }
+    } finally {
+      client.off('commandStarted', count);
+    }
+    // Ten batches, each recorded before the next article: one store per batch would be ten.
+    expect(stores).toBeLessThanOrEqual(Math.ceil((Date.now() - started) / 1000) + 1);
+    expect(stores).toBeLessThan(10);
+  });
+
+  test('when a batch of events is recorded, then the endpoints that may receive it are read in one command', async () => {
+    const [first, second] = [await signUp(app), await signUp(app)];
+    const { id } = await createEndpoint(app, first, `${receiver.url}/one-read`);
+    const eventOf = (owner: SignedUp, n: number) => ({
+      id: `evt_one_read_${id}_${n}`,
+      type: 'article.published' as const,
+      occurredAt: new Date(),
+      ownerId: owner.id,
+      data: { article: { id: 'a', slug: 's', title: 't', author: { username: owner.username } } },
+    });
+    const reads: string[] = [];
+    const client = app.deps.db.connection.getClient();
+    const watch = (event: { commandName: string; command: Record<string, unknown> }) => {
+      const target = event.command[event.commandName];
+      if (target === 'users' || target === 'webhook_endpoints') reads.push(`${event.commandName} ${target}`);
+    };
+    client.on('commandStarted', watch);
+    try {
+      const recorded = await webhooks.dispatcher.record([eventOf(first, 1), eventOf(second, 2)]);
+      expect(recorded.inserted).toBeGreaterThanOrEqual(1);
+    } finally {
+      client.off('commandStarted', watch);
+    }
+    expect(reads).toEqual(['aggregate users']);
+    await waitFor(async () => (await deliveriesOf(app, first, id))[0]?.status === 'SUCCEEDED');
+    expect(await deliveriesOf(app, first, id)).toHaveLength(1);
   });
 
   test('when an event is recorded twice (a replayed stream), then it is delivered once', async () => {
