@@ -64,7 +64,6 @@ export const QUERY_TAGS = [
   'users.resetPassword',
   'users.update',
   'users.verifyEmail',
-  'webhooks.admins',
   'webhooks.byId',
   'webhooks.byOwner',
   'webhooks.claim',

@@ -1,4 +1,4 @@
-import { trusted } from 'mongoose';
+import { trusted, type mongo } from 'mongoose';
 import { oneBatch } from '../loaders';
 import type { Models } from '../models';
 import { trackCommand } from '../observability/diagnostics';
@@ -32,10 +32,13 @@ export class TagCounts {
     const gained = now.filter((tag) => !before.includes(tag));
     const lost = before.filter((tag) => !now.includes(tag));
     if (gained.length + lost.length === 0) return;
-    // The model's bulkWrite goes through no query middleware: counted for the request here.
+    // Through the driver (mongoose would cast what is already plain), counted for the request here.
     const done = trackCommand('tags.count');
     try {
-      await this.models.Tag.bulkWrite(
+      // The collection's documents are keyed by the tag itself (a string `_id`).
+      await (
+        this.models.Tag.collection as unknown as mongo.Collection<{ _id: string; count: number }>
+      ).bulkWrite(
         [
           ...gained.map((tag) => ({
             updateOne: { filter: { _id: tag }, update: { $inc: { count: 1 } }, upsert: true },
