@@ -35,7 +35,8 @@ const roundsArg = argv.indexOf('--rounds');
 const ROUNDS = roundsArg >= 0 ? Number(argv[roundsArg + 1]) : quick ? 1 : 5;
 const onlyArg = argv.indexOf('--only');
 const ONLY = onlyArg >= 0 ? argv[onlyArg + 1].split(',') : null;
-// --profile: instead of the rounds, run Atrium under node --cpu-prof on W1-W5 (or those of --only) and summarise.
+// --profile: instead of the rounds, run Atrium under node --cpu-prof on W1-W5 (or those of --only) and summarise;
+// with --jit, with the compiled executor (GRAPHQL_JIT=true).
 const PROFILE = argv.includes('--profile');
 // --scale: W3, W4, tags and feed on the scale data set and on one of the default size, in the same run
 // (bench/lib/scale-seed.mjs); CPU per request at both sizes, commands per request, documents examined.
@@ -626,7 +627,12 @@ async function profileAtrium({ start, plan, servers, workDir, mongod, db }) {
     if (!plan[w]) continue;
     const dir = path.join(workDir, `profile-${w}`);
     const entry = w === 'W2' ? 'bench/servers/atrium-w2.mjs' : 'dist/src/main.js';
-    const server = await start(`atrium-profile-${w}`, ['--cpu-prof', '--cpu-prof-dir', dir, entry]);
+    // --jit: the compiled executor's profile instead of the interpreter's.
+    const server = await start(
+      `atrium-profile-${w}`,
+      ['--cpu-prof', '--cpu-prof-dir', dir, entry],
+      argv.includes('--jit') ? { GRAPHQL_JIT: 'true' } : {},
+    );
     await waitForHttp(`http://127.0.0.1:${server.port}/`, server.child);
     const variant = w === 'W2' ? 'atrium-w2' : 'atrium';
     const connections = WORKLOADS[w].db ? DB_CONNECTIONS : CONNECTIONS;

@@ -107,6 +107,9 @@ test('when compiled operations answer many responses, then their serializer writ
       const extensions = seed % 3 === 0 ? undefined : { cost: { requestedQueryCost: seed, op: i } };
       const response = shaped(result, extensions);
       expect(stringifyResult(response)).toBe(`${JSON.stringify(response)}\n`);
+      // Keys in another order are written in that order, as JSON.stringify writes them.
+      const reordered = { extensions: extensions ?? { n: seed }, data: result.data };
+      expect(stringifyResult(reordered)).toBe(`${JSON.stringify(reordered)}\n`);
     }
   }
   // Every one of these operations has a compiled serializer: the comparison covered it, not JSON.stringify.
