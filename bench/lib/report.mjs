@@ -111,7 +111,8 @@ export function targets(summary, meta) {
   const cpu = (w, v) => get(w, v)?.cpuRatio.median;
   const out = [];
   const check = (label, ok, detail) => out.push(`- ${ok ? 'met' : '**not met**'}: ${label} (${detail})`);
-  const both = (w) => `Atrium ${ratio(cpu(w, 'atrium'))}, with GRAPHQL_JIT=true ${ratio(cpu(w, 'atrium-jit'))}`;
+  const both = (w) =>
+    `Atrium ${ratio(cpu(w, 'atrium'))}, with GRAPHQL_JIT=true ${ratio(cpu(w, 'atrium-jit'))}`;
   const PEER_LIST = ['apollo', 'apollo-express', 'yoga', 'mercurius', 'mercurius-jit', 'graphql-js'];
   for (const w of ['W3', 'W4']) {
     if (!get(w, 'atrium')) continue;
@@ -148,7 +149,9 @@ export function targets(summary, meta) {
     check(
       'the compiled executor (GRAPHQL_JIT=true) at least as fast as the interpreter on every workload',
       slower.length === 0,
-      measured.map((w) => `${w} ${ratio(cpu(w, 'atrium-jit'))} against ${ratio(cpu(w, 'atrium'))}`).join(', '),
+      measured
+        .map((w) => `${w} ${ratio(cpu(w, 'atrium-jit'))} against ${ratio(cpu(w, 'atrium'))}`)
+        .join(', '),
     );
   }
   const w6 = get('W6', 'atrium');
