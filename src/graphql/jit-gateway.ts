@@ -62,10 +62,7 @@ export function compiledExecutor(schema: GraphQLSchema): CompiledExecutor {
 
 interface Compiled {
   readonly query: CompiledQuery;
-  /**
-   * `{"data":…}` for a result's data, written by code made for the operation's shape; absent when it has
-   * none.
-   */
+  /** The data of a result as JSON, written by code made for the operation's shape; absent when it has none. */
   readonly serializeData: ((data: object) => string) | undefined;
 }
 
@@ -82,8 +79,8 @@ function compile(
   if (describedInJson(schema, document)) {
     const query = compileQuery(schema, document, operationName, { customJSONSerializer: true });
     if (isCompiledQuery(query)) {
-      // The serializer writes `{"data":…}` (errors are never given to it).
-      const serializeData = (data: object) => query.stringify({ data });
+      // The serializer writes `{"data":…}` (errors are never given to it): the data is what lies inside.
+      const serializeData = (data: object) => query.stringify({ data }).slice(DATA_PREFIX.length, -1);
       return { query, serializeData };
     }
   }
@@ -134,20 +131,12 @@ export function stringifyResult(result: {
   const data = result.data;
   const serialize = typeof data === 'object' && data !== null ? dataSerializers.get(data) : undefined;
   if (!serialize || result.errors !== undefined) return `${JSON.stringify(result)}\n`;
-  const keys = Object.keys(result).filter((key) => (result as Record<string, unknown>)[key] !== undefined);
-  const value = (key: string) => JSON.stringify((result as Record<string, unknown>)[key]);
-  const whole = serialize(data as object);
-  // Data first, as Apollo's results have it: the serializer's `{"data":…}` is the response, or its start.
-  if (keys[0] === 'data') {
-    if (keys.length === 1) return `${whole}\n`;
-    let json = whole.slice(0, -1);
-    for (const key of keys.slice(1)) json += `,${JSON.stringify(key)}:${value(key)}`;
-    return `${json}}\n`;
-  }
   let json = '{';
-  for (const key of keys) {
+  for (const key of Object.keys(result)) {
+    const value = (result as Record<string, unknown>)[key];
+    if (value === undefined) continue;
     if (json.length > 1) json += ',';
-    json += `${JSON.stringify(key)}:${key === 'data' ? whole.slice(DATA_PREFIX.length, -1) : value(key)}`;
+    json += `${JSON.stringify(key)}:${key === 'data' ? serialize(data as object) : JSON.stringify(value)}`;
   }
   return `${json}}\n`;
 }
