@@ -10,12 +10,12 @@ import type { Logger } from '../observability/logger';
  * Every article write moves the counts right after it commits, outside its transaction. Each tag's count is
  * one document that every article with the tag writes: inside the articles' transactions, concurrent writers
  * of a popular tag conflicted on it and were retried whole, over and over (the first cost of `createArticle`
- * under load). A single-document `$inc` does not conflict; MongoDB applies concurrent ones one after the
- * other. The counts stay exact under concurrency: a write moves them by what it changed relative to the
+ * under load). A single-document `$inc` outside a transaction never fails on a conflict: MongoDB retries it
+ * itself. The counts stay exact under concurrency: a write moves them by what it changed relative to the
  * article it replaced (`returnDocument: 'before'`), so the moves of concurrent edits add up to the article as
  * it ended. The driver retries a move once over a lost connection without applying it twice (retryable
  * writes); a move that still fails leaves its counts off, is logged with what it should have done, and
- * `recountTags` sets them right.
+ * `npm run recount-tags` (`recountTags`) sets them right.
  */
 export class TagCounts {
   constructor(
@@ -50,7 +50,7 @@ export class TagCounts {
     } catch (error) {
       this.logger.error(
         { err: error, gained, lost },
-        'tag counts not moved after an article write; recountTags sets them right',
+        'tag counts not moved after an article write; npm run recount-tags sets them right',
       );
     } finally {
       done();
