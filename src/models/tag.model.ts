@@ -1,8 +1,8 @@
 import { Schema, type Connection, type InferSchemaType } from 'mongoose';
 
 /**
- * How many articles carry each tag, kept by the article writes in their transactions (src/services/tag-counts.ts),
- * so that listing the most used tags reads a page of this small collection instead of every article. A tag
+ * How many articles carry each tag, moved by each article write right after it (src/services/tag-counts.ts), so
+ * that listing the most used tags reads a page of this small collection instead of every article. A tag
  * no article carries any more stays with a count of 0 until the next recount (src/models/tag-counts.ts).
  */
 const tagSchema = new Schema(
