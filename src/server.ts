@@ -10,7 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Context } from './context';
 import type { AppDeps } from './deps';
 import { apolloOptions, persistedQueryOptions } from './graphql/apollo';
-import { jitGateway, stringifyResult } from './graphql/jit-gateway';
+import { jitGateway } from './graphql/jit-gateway';
 import { MongoPersistedQueryCache, PersistedDocumentCache } from './graphql/persisted-queries';
 import { loadTrustedDocuments } from './graphql/trusted-documents';
 import { createGraphQLRules } from './graphql/rules';
@@ -76,7 +76,7 @@ export async function createServer(
     );
   }
   const apollo = new ApolloServer<Context>({
-    ...(config.graphqlJit ? { gateway: jitGateway(schema), stringifyResult } : { schema }),
+    ...(config.graphqlJit ? { gateway: jitGateway(schema) } : { schema }),
     ...ruleOptions,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,

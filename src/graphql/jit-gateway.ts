@@ -1,14 +1,8 @@
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
-  getNamedType,
   getOperationAST,
   GraphQLError,
-  isAbstractType,
-  isScalarType,
   printSchema,
-  TypeInfo,
-  visit,
-  visitWithTypeInfo,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
@@ -29,24 +23,20 @@ export type CompiledExecutor = (
  * query text; another transport that caches its documents gets the same reuse.
  */
 export function compiledExecutor(schema: GraphQLSchema): CompiledExecutor {
-  const compiled = new WeakMap<DocumentNode, Map<string, Compiled>>();
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery>>();
   return async (document, operationName, context, variables) => {
     let byName = compiled.get(document);
-    if (!byName) compiled.set(document, (byName = new Map<string, Compiled>()));
+    if (!byName) compiled.set(document, (byName = new Map<string, CompiledQuery>()));
     const key = operationName ?? '';
-    let entry = byName.get(key);
-    if (!entry) {
-      const made = compile(schema, document, operationName ?? undefined);
-      if (!('query' in made)) return made;
-      entry = made;
-      byName.set(key, entry);
+    let query = byName.get(key);
+    if (!query) {
+      const made = compileQuery(schema, document, operationName ?? undefined);
+      if (!isCompiledQuery(made)) return made;
+      query = made;
+      byName.set(key, query);
     }
-    const result = await entry.query.query(undefined, context, variables);
-    if (!result.errors) {
-      const { serializeData } = entry;
-      if (serializeData && result.data) dataSerializers.set(result.data, serializeData);
-      return result;
-    }
+    const result = await query.query(undefined, context, variables);
+    if (!result.errors) return result;
     // Variables that do not coerce fail the request before execution: graphql-js words and places those
     // errors as Apollo expects (a 400 BAD_USER_INPUT), so they are read again with its own coercion.
     if (result.data === undefined || result.data === null) {
@@ -58,87 +48,6 @@ export function compiledExecutor(schema: GraphQLSchema): CompiledExecutor {
     }
     return { ...result, errors: result.errors.map(asGraphQLError) };
   };
-}
-
-interface Compiled {
-  readonly query: CompiledQuery;
-  /** The data of a result as JSON, written by code made for the operation's shape; absent when it has none. */
-  readonly serializeData: ((data: object) => string) | undefined;
-}
-
-/**
- * Compiles an operation with a serializer made for its result (fast-json-stringify, from a JSON schema of
- * the selection) when graphql-jit can describe every value in it: the built-in scalars and no abstract type
- * (for those fast-json-stringify has to guess the branch). Otherwise without: JSON.stringify then writes it.
- */
-function compile(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operationName: string | undefined,
-): Compiled | ExecutionResult {
-  if (describedInJson(schema, document)) {
-    const query = compileQuery(schema, document, operationName, { customJSONSerializer: true });
-    if (isCompiledQuery(query)) {
-      // The serializer writes `{"data":…}` (errors are never given to it): the data is what lies inside.
-      const serializeData = (data: object) => query.stringify({ data }).slice(DATA_PREFIX.length, -1);
-      return { query, serializeData };
-    }
-  }
-  const query = compileQuery(schema, document, operationName);
-  return isCompiledQuery(query) ? { query, serializeData: undefined } : query;
-}
-
-const DATA_PREFIX = '{"data":';
-const JSON_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
-
-/** Whether every field the document selects has a type graphql-jit's JSON schema describes exactly. */
-function describedInJson(schema: GraphQLSchema, document: DocumentNode): boolean {
-  const typeInfo = new TypeInfo(schema);
-  let described = true;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field() {
-        const type = typeInfo.getType();
-        const named = type && getNamedType(type);
-        if (!named || isAbstractType(named) || (isScalarType(named) && !JSON_SCALARS.has(named.name))) {
-          described = false;
-        }
-      },
-    }),
-  );
-  return described;
-}
-
-/** The serializer of each result data the executor made with one, until the response is written. */
-const dataSerializers = new WeakMap<object, (data: object) => string>();
-
-/** Whether the data of a result will be written by its operation's compiled serializer. */
-export function hasCompiledSerializer(data: object): boolean {
-  return dataSerializers.has(data);
-}
-
-/**
- * Apollo's `stringifyResult`: what JSON.stringify would write, with a result's data written by its
- * operation's compiled serializer when it has one (results with errors never do). Apollo's own default adds
- * a newline; so does this.
- */
-export function stringifyResult(result: {
-  readonly errors?: unknown;
-  readonly data?: unknown;
-  readonly extensions?: unknown;
-}): string {
-  const data = result.data;
-  const serialize = typeof data === 'object' && data !== null ? dataSerializers.get(data) : undefined;
-  if (!serialize || result.errors !== undefined) return `${JSON.stringify(result)}\n`;
-  let json = '{';
-  for (const key of Object.keys(result)) {
-    const value = (result as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    if (json.length > 1) json += ',';
-    json += `${JSON.stringify(key)}:${key === 'data' ? serialize(data as object) : JSON.stringify(value)}`;
-  }
-  return `${json}}\n`;
 }
 
 /**
