@@ -18,10 +18,11 @@ const IDLE_CHECKPOINT_MS = 60_000;
 /**
  * Reads the domain events of the change stream, durably: each batch's deliveries are recorded before any
  * position after it is stored (at most once a second, and when the consumer stops), and the stream resumes
- * from the stored position, so that events written while no instance ran are delivered when one starts. Every instance runs one; the deliveries' unique (event,
- * endpoint) index makes the second recording of an event a no-op, and whichever instance stores its position
- * last, every event before that position has been recorded by one of them, so none is skipped (a position
- * stored by a slower instance only makes the next start read a little again).
+ * from the stored position, so that events written while no instance ran are delivered when one starts.
+ * Every instance runs one; the deliveries' unique (event, endpoint) index makes the second recording of an
+ * event a no-op, and whichever instance stores its position last, every event before that position has been
+ * recorded by one of them, so none is skipped (a position stored by a slower instance only makes the next
+ * start read a little again).
  */
 export class WebhookConsumer {
   private consumer: Consumer | undefined;
