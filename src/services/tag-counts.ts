@@ -12,8 +12,8 @@ import type { Logger } from '../observability/logger';
  * of a popular tag conflicted on it and were retried whole, over and over (the first cost of `createArticle`
  * under load). A single-document `$inc` outside a transaction never fails on a conflict: MongoDB retries it
  * itself. The counts stay exact under concurrency: a write moves them by what it changed relative to the
- * article it replaced (`returnDocument: 'before'`), so the moves of concurrent edits add up to the article as
- * it ended. The driver retries a move once over a lost connection without applying it twice (retryable
+ * article it replaced (`returnDocument: 'before'`), and every move is an upserting `$inc`, so the moves of
+ * concurrent edits add up to the article as it ended, in whatever order they arrive. The driver retries a move once over a lost connection without applying it twice (retryable
  * writes); a move that still fails leaves its counts off, is logged with what it should have done, and
  * `npm run recount-tags` (`recountTags`) sets them right.
  */
@@ -39,12 +39,14 @@ export class TagCounts {
       await (
         this.models.Tag.collection as unknown as mongo.Collection<{ _id: string; count: number }>
       ).bulkWrite(
-        [
-          ...gained.map((tag) => ({
-            updateOne: { filter: { _id: tag }, update: { $inc: { count: 1 } }, upsert: true },
-          })),
-          ...lost.map((tag) => ({ updateOne: { filter: { _id: tag }, update: { $inc: { count: -1 } } } })),
-        ],
+        // Both ways upsert: the moves of concurrent writes arrive in any order, and a tag's uncount may come
+        // before the count it undoes (an edit that adds a tag racing one that removes it again). A count is
+        // then below zero for a moment, never lost; the tag list shows counts above zero only.
+        [...gained.map((tag) => ({ tag, by: 1 })), ...lost.map((tag) => ({ tag, by: -1 }))].map(
+          ({ tag, by }) => ({
+            updateOne: { filter: { _id: tag }, update: { $inc: { count: by } }, upsert: true },
+          }),
+        ),
         { ordered: false },
       );
     } catch (error) {

@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import { main as recountTagsCommand } from '../../src/cli/recount-tags';
 import { openDatabase } from '../../src/db';
 import { recountTags } from '../../src/models/tag-counts';
+import { TagCounts } from '../../src/services/tag-counts';
 import { createTestApp, failCommand, mongoUri, type TestApp } from '../support/harness';
 import { startMongo } from '../support/mongo';
 import { publish } from '../support/content';
@@ -106,6 +107,19 @@ test('when one article is retagged by concurrent edits, then the counts follow t
   const counts = await storedCounts();
   expect(counts).toEqual(await usesFromArticles());
   expect(counts[x]).toBeUndefined();
+});
+
+test('when the moves of two concurrent edits arrive in the other order, then the count still adds up', async () => {
+  // One edit adds a tag and the next takes it away again; their moves race after the writes, and the
+  // uncount reaches MongoDB first, before the tag has a count at all.
+  const tags = new TagCounts(app.deps.models, app.deps.logger);
+  const [fresh, kept] = [unique('race'), unique('kept')];
+  await tags.move([kept], [fresh]);
+  await tags.move([fresh, kept], []);
+  const counts = await storedCounts();
+  expect(counts[fresh]).toBeUndefined();
+  expect(counts[kept]).toBe(2);
+  expect((await app.execute('{ tags }')).data.tags).not.toContain(fresh);
 });
 
 test('when articles were stored before tag counts existed, then start counts them, once', async () => {
