@@ -1,9 +1,9 @@
 import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { PrefixingKeyValueCache } from '@apollo/utils.keyvaluecache';
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import type { ParseOptions, ValidationRule } from 'graphql';
+import { OperationTypeNode, type ParseOptions, type ValidationRule } from 'graphql';
 import type { Context } from '../context';
-import { httpStatusOf, isErrorCode, refusesWholeRequest } from '../errors';
+import { BadUserInputError, httpStatusOf, isErrorCode, refusesWholeRequest } from '../errors';
 import type { Admission } from './budget';
 import type { KeyValueCache } from './persisted-queries';
 import { requestError, type FormatError } from './format-error';
@@ -129,6 +129,11 @@ function rulesPlugin(rules: GraphQLRules): ApolloServerPlugin<Context> {
           // Apollo resolves the operation before this hook; without one there is nothing to run.
           if (!operation) return;
           contextValue.diagnostics.operationType = operation.operation;
+          // Apollo would run a subscription's field once, as a query, with nothing to subscribe to.
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+            const refusal = new BadUserInputError('Subscriptions are served over WebSocket at /graphql.');
+            throw requestError(refusal, { http: { status: httpStatusOf(refusal.code) } });
+          }
           admission = await rules.admit(
             { schema, document, operation, variables: request.variables },
             contextValue,

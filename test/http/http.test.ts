@@ -147,6 +147,21 @@ describe('bad credentials', () => {
   });
 });
 
+describe('subscriptions over HTTP', () => {
+  test('when a subscription is sent as an HTTP request, then it is refused with 400 BAD_USER_INPUT, pointing to WebSocket, in both executors', async () => {
+    const res = await app.gql('subscription { articlePublished { article { slug } } }');
+    expect(res.status).toBe(400);
+    expect(res.json.data).toBeUndefined();
+    expect(res.json.errors).toEqual([
+      expect.objectContaining({
+        message: 'Subscriptions are served over WebSocket at /graphql.',
+        extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+      }),
+    ]);
+    expect(app.logs.some((line) => line['msg'] === 'unexpected error')).toBe(false);
+  });
+});
+
 describe('the request log', () => {
   test('when a request completes, then one line records id, operation, duration, outcome and MongoDB commands', async () => {
     const res = await app.gql('query WhoIsIt { user(username: "nobody-here") { id } }', {
