@@ -6,7 +6,7 @@ import { ForbiddenError, NotFoundError, UserInputErrors } from '../errors';
 import type { DeliveryStatus, WebhookDeliveryDoc } from '../models/webhook-delivery.model';
 export { DELIVERY_STATUSES, type DeliveryStatus } from '../models/webhook-delivery.model';
 import type { WebhookEndpointDoc } from '../models/webhook-endpoint.model';
-import { isWebhookEventType, type WebhookEventType } from '../webhooks/events';
+import { isTooLargeToSend, isWebhookEventType, type WebhookEventType } from '../webhooks/events';
 import { PREVIOUS_SECRET_HOURS, sealSigningKey } from '../webhooks/secrets';
 import { newSigningKey } from '../webhooks/signing';
 import { TargetPolicy, TargetRefused } from '../webhooks/targets';
@@ -295,7 +295,7 @@ export class WebhookService {
 
   /**
    * Sends a delivery again, now, with the same `webhook-id`, and its retry schedule started over. Refused while
-   * an attempt of it is under way, and while its endpoint is disabled.
+   * an attempt of it is under way, while its endpoint is disabled, and for a payload too large to send.
    */
   async redeliver(deliveryId: string): Promise<WebhookDeliveryRecord> {
     const actor = requireActor(this.viewer);
@@ -307,6 +307,13 @@ export class WebhookService {
     if (!delivery || !endpoint) throw new NotFoundError('Webhook delivery');
     if (!endpoint.enabled) {
       throw UserInputErrors.single('deliveryId', 'Its endpoint is disabled: enable it first.');
+    }
+    const maxBytes = this.deps.config.webhookMaxPayloadBytes;
+    if (isTooLargeToSend(delivery.body, maxBytes)) {
+      throw UserInputErrors.single(
+        'deliveryId',
+        `Its payload is larger than WEBHOOK_MAX_PAYLOAD_BYTES (${maxBytes}) and is never sent.`,
+      );
     }
     const now = new Date();
     const updated = await WebhookDelivery.findOneAndUpdate(

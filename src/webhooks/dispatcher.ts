@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { AppDeps } from '../deps';
-import { bodyOf, type WebhookEvent } from './events';
+import { bodyOf, isTooLargeToSend, type WebhookEvent } from './events';
 
 /** The outcome of recording a batch of events. */
 export interface Recorded {
@@ -65,7 +65,7 @@ export class WebhookDispatcher {
     const docs: Record<string, unknown>[] = [];
     for (const event of events) {
       const body = bodyOf(event);
-      const tooLarge = Buffer.byteLength(body) > this.deps.config.webhookMaxPayloadBytes;
+      const tooLarge = isTooLargeToSend(body, this.deps.config.webhookMaxPayloadBytes);
       for (const endpoint of endpoints) {
         const owner = endpoint.ownerId.toHexString();
         if (owner !== event.ownerId && !adminIds.has(owner)) continue;

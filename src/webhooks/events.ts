@@ -62,6 +62,11 @@ export function bodyOf(event: WebhookEvent): string {
   return JSON.stringify({ type: event.type, timestamp: event.occurredAt.toISOString(), data: event.data });
 }
 
+/** Whether a delivery's body is over WEBHOOK_MAX_PAYLOAD_BYTES: such a delivery is never sent. */
+export function isTooLargeToSend(body: string, maxBytes: number): boolean {
+  return Buffer.byteLength(body) > maxBytes;
+}
+
 /**
  * The webhook events of a batch of domain events, in order: the users they name read in one query.
  * `article.unfavorited` delivers nothing.

@@ -315,6 +315,36 @@ describe('delivery', () => {
     expect(await deliveriesOf(app, first, id)).toHaveLength(1);
   });
 
+  test('when an event is larger than WEBHOOK_MAX_PAYLOAD_BYTES, then its delivery is FAILED unsent, and redelivering it is refused', async () => {
+    const author = await signUp(app);
+    const { id } = await createEndpoint(app, author, `${receiver.url}/huge`);
+    const title = 'x'.repeat(app.config.webhookMaxPayloadBytes);
+    const event = {
+      id: `evt_huge_${id}`,
+      type: 'article.published' as const,
+      occurredAt: new Date(),
+      ownerId: author.id,
+      data: { article: { id: 'a', slug: 's', title, author: { username: author.username } } },
+    };
+    expect((await webhooks.dispatcher.record([event])).inserted).toBeGreaterThanOrEqual(1);
+    const [delivery] = await deliveriesOf(app, author, id);
+    expect(delivery).toMatchObject({ status: 'FAILED', attempts: 0, nextAttemptAt: null });
+    expect(delivery!.lastError).toContain('WEBHOOK_MAX_PAYLOAD_BYTES');
+
+    const result = await app.execute(REDELIVER, { as: author, variables: { id: delivery!.id } });
+    expect(result.data.redeliverWebhook.delivery).toBeNull();
+    expect(result.data.redeliverWebhook.errors).toEqual([
+      {
+        path: 'deliveryId',
+        message: `Its payload is larger than WEBHOOK_MAX_PAYLOAD_BYTES (${app.config.webhookMaxPayloadBytes}) and is never sent.`,
+      },
+    ]);
+    expect((await deliveriesOf(app, author, id))[0]).toMatchObject({ status: 'FAILED', attempts: 0 });
+    // The worker's next poll finds nothing to send.
+    await new Promise((resolve) => setTimeout(resolve, 2 * app.config.webhookPollIntervalMs));
+    expect(at('/huge')).toHaveLength(0);
+  });
+
   test('when an event is recorded twice (a replayed stream), then it is delivered once', async () => {
     const author = await signUp(app);
     const { id } = await createEndpoint(app, author, `${receiver.url}/once`);
