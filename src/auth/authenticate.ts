@@ -34,7 +34,7 @@ export interface Authentication {
   readonly problem: TokenProblem | undefined;
   /** The signed-in user as read with the credential, so that the request need not read it again. */
   readonly user: UserRecord | undefined;
-  /** When the credential stops granting anything (a token's expiry); undefined for anonymous callers. */
+  /** When the credential stops granting anything (a token's or an API key's expiry); undefined when never. */
   readonly expiresAt?: Date | undefined;
 }
 
@@ -112,5 +112,6 @@ async function authenticateApiKey(
     viewer: { kind: 'apiKey', id: user.id, role: user.role, keyId: key.id, scopes: key.scopes },
     problem: undefined,
     user,
+    expiresAt: key.expiresAt ?? undefined,
   };
 }

@@ -46,6 +46,18 @@ interface Extra {
   expiry?: NodeJS.Timeout;
 }
 
+/** The longest delay a Node timer takes; a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the connection with 4403 when `expiresAt` comes, however far off (a key may live for years). */
+function closeAtExpiry(extra: Extra, expiresAt: Date): void {
+  const ms = expiresAt.getTime() - Date.now();
+  extra.expiry =
+    ms > MAX_TIMER_MS
+      ? setTimeout(() => closeAtExpiry(extra, expiresAt), MAX_TIMER_MS)
+      : setTimeout(() => extra.socket.close(CloseCode.Forbidden, 'Token expired'), Math.max(0, ms));
+}
+
 export interface RealtimeServer {
   readonly hub: SubscriptionHub;
   /** Open WebSocket connections. */
@@ -167,11 +179,9 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
         let sockets = bySession.get(sessionId);
         if (!sockets) bySession.set(sessionId, (sockets = new Set()));
         sockets.add(extra.socket);
-        if (auth.expiresAt) {
-          const ms = Math.max(0, auth.expiresAt.getTime() - Date.now());
-          extra.expiry = setTimeout(() => extra.socket.close(CloseCode.Forbidden, 'Token expired'), ms);
-        }
       }
+      // An access token's, or an API key's: the connection ends when its credential stops granting anything.
+      if (auth.expiresAt) closeAtExpiry(extra, auth.expiresAt);
       // As over HTTP: the credentials were ignored, and why.
       return auth.problem ? { authentication: { error: auth.problem } } : true;
     },

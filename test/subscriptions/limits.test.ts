@@ -3,6 +3,7 @@ import { TokenService } from '../../src/auth/tokens';
 import { createTestApp, type TestApp } from '../support/harness';
 import { signUp } from '../support/fixtures';
 import { articleInput, publish } from '../support/content';
+import { bearer, createKey } from '../integrators/keys';
 import { connect, errorCodes, subscribe, subscriptionsOpen, waitFor, type Connection } from './support';
 
 const PUBLISHED = `subscription { articlePublished { cursor kind article { id } } }`;
@@ -140,6 +141,19 @@ describe('WebSocket limits', () => {
       sessionId: session!._id.toHexString(),
     });
     const connection = open({ authorization: `Token ${token}` });
+    expect(await connection.acked).toBeUndefined();
+    expect(await connection.closed).toMatchObject({ code: 4403 });
+  });
+
+  test('a connection is closed with 4403 when its API key expires', async () => {
+    const user = await signUp(app);
+    const key = await createKey(app, user.token, ['READ'], { expiresInDays: 1 });
+    // The key's end brought to a few seconds from now.
+    await app.deps.models.ApiKey.updateOne(
+      { _id: key.id },
+      { $set: { expiresAt: new Date(Date.now() + 2_000) } },
+    );
+    const connection = open({ authorization: bearer(key.secret) });
     expect(await connection.acked).toBeUndefined();
     expect(await connection.closed).toMatchObject({ code: 4403 });
   });
