@@ -141,7 +141,7 @@ export class DeliveryWorker {
       .lean<WebhookEndpointDoc>()
       .comment('webhooks.endpointById');
     if (!endpoint || !endpoint.enabled) {
-      // Not an attempt: nothing was sent. Redelivered once the endpoint is enabled again.
+      // Not an attempt: nothing was sent. redeliverWebhook sends it once the endpoint is enabled again.
       await this.settle(delivery, {
         $set: {
           status: 'FAILED',

@@ -128,7 +128,7 @@ test('when every attempt fails for longer than WEBHOOK_DISABLE_AFTER_SECONDS, th
   expect(rendered).toMatch(/atrium_webhook_deliveries_total\{outcome="retrying"\} [1-9]/);
   expect(rendered).toMatch(/atrium_webhook_deliveries_total\{outcome="failed"\} 1\n/);
 
-  // Enabled again by its owner: delivered again.
+  // Enabled again by its owner: it takes deliveries again, its failure cleared (redeliverWebhook sends the missed ones).
   const enabled = await app.execute(
     `mutation($id: ID!) { updateWebhookEndpoint(input: { id: $id, enabled: true }) { endpoint { enabled disabledReason } } }`,
     { as: owner, variables: { id } },
