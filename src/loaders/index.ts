@@ -248,7 +248,8 @@ export class LoaderScope {
 
   /**
    * Whether the pair (fixedId, key) exists, for one viewer: in a sharing scope, the keys of every viewer of the
-   * scope go in one query (`fixedField $in` the viewers, `keyField $in` the keys); otherwise `make()`.
+   * scope go in one query (`fixedField $in` the viewers, `keyField $in` the keys); otherwise the viewer's own
+   * `pairExistsLoader`.
    */
   viewerPairs(
     model: AnyModel,
@@ -256,9 +257,8 @@ export class LoaderScope {
     fixedId: string,
     keyField: string,
     tag: string,
-    make: () => DataLoader<string, boolean>,
   ): DataLoader<string, boolean> {
-    if (!this.sharing) return make();
+    if (!this.sharing) return pairExistsLoader(model, fixedField, fixedId, keyField, tag);
     const pairs = this.shared(`pairs:${tag}`, () =>
       batchLoader<string, boolean>(tag, async (pairKeys) => {
         const split = pairKeys.map((pair) => pair.split(':'));

@@ -13,7 +13,6 @@ import {
   countByLoader,
   LoaderScope,
   oneBatch,
-  pairExistsLoader,
   toObjectId,
 } from '../loaders';
 import type { ArticleDoc } from '../models/article.model';
@@ -109,9 +108,7 @@ export class ArticleService {
     const actor = actorOf(viewer);
     // Among the subscribers of one event, every viewer's question goes in one query.
     this.favoritedByViewer = actor
-      ? scope.viewerPairs(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer', () =>
-          pairExistsLoader(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer'),
-        )
+      ? scope.viewerPairs(Favorite, 'userId', actor.id, 'articleId', 'favorites.byViewer')
       : undefined;
     this.favoriteIdsByUser = batchLoader('favorites.articleIdsByUser', async (keys) => {
       const userIds = checkedIds(keys);

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { actorOf, requireActor, type Viewer } from '../auth/viewer';
 import type { AppDeps } from '../deps';
 import { BadUserInputError, NotFoundError } from '../errors';
-import { countByLoader, LoaderScope, pairExistsLoader } from '../loaders';
+import { countByLoader, LoaderScope } from '../loaders';
 import type { FollowDoc } from '../models/follow.model';
 import { duplicateKeyField } from './mongo-errors';
 import { keysetPage, pageLoader, type CursorCodec, type PageArgs, type PageQuery } from './pagination';
@@ -36,7 +36,6 @@ export class FollowService {
         actor.id,
         'followeeId',
         'follows.byViewer',
-        () => pairExistsLoader(Follow, 'followerId', actor.id, 'followeeId', 'follows.byViewer'),
       );
     }
   }
