@@ -1,5 +1,6 @@
 import { trusted, Types, type ClientSession } from 'mongoose';
 import type { ApiScope } from '../auth/api-scopes';
+import { aggregateDocs, oneBatch } from '../loaders';
 import type { Models } from '../models';
 import type { ApiKeyDoc } from '../models/api-key.model';
 import { JOINED_USER_FIELDS, type UserDocLike } from './records';
@@ -75,12 +76,19 @@ export class ApiKeyStore {
    * caller's to judge, so that it can say which.
    */
   async presented(secretHash: string): Promise<PresentedKey | null> {
-    const [row] = await this.models.ApiKey.aggregate<ApiKeyDoc & { user: UserDocLike[] }>([
-      { $match: { secretHash } },
-      { $limit: 1 },
-      { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
-      { $project: { ...KEY_FIELDS, ...JOINED_USER_FIELDS } },
-    ]).option({ comment: 'auth.apiKey' });
+    // Through the driver, as the session check is: every request with a key sends it. `secretHash` is the
+    // SHA-256 the caller computed, never a value a client sent.
+    const [row] = await aggregateDocs<ApiKeyDoc & { user: UserDocLike[] }>(
+      this.models.ApiKey,
+      'auth.apiKey',
+      [
+        { $match: { secretHash } },
+        { $limit: 1 },
+        { $lookup: { from: 'users', localField: 'userId', foreignField: '_id', as: 'user' } },
+        { $project: { ...KEY_FIELDS, ...JOINED_USER_FIELDS } },
+      ],
+      oneBatch(1).batchSize,
+    );
     if (!row) return null;
     return { key: toApiKeyRecord(row), user: row.user[0] ?? null };
   }
