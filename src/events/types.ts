@@ -59,17 +59,6 @@ export type DomainEvent =
 
 export type DomainEventType = DomainEvent['type'];
 
-export const DOMAIN_EVENT_TYPES: readonly DomainEventType[] = [
-  'article.published',
-  'article.updated',
-  'article.deleted',
-  'comment.added',
-  'comment.deleted',
-  'article.favorited',
-  'article.unfavorited',
-  'user.followed',
-];
-
 /** What one batch of changes comes to: the domain events, and the sessions that ended (sign-out, revocation). */
 export interface ChangeBatch {
   readonly events: readonly DomainEvent[];

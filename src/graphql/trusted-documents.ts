@@ -179,6 +179,7 @@ export async function admitDocument(
   return { trusted: undefined, refusal: undefined };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A plain JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

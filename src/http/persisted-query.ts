@@ -1,4 +1,4 @@
-import { documentHash, isDocumentHash, type SentDocument } from '../graphql/trusted-documents';
+import { documentHash, isDocumentHash, isRecord, type SentDocument } from '../graphql/trusted-documents';
 
 const DOCUMENT_ID = /^sha256:([0-9a-f]{64})$/;
 
@@ -62,8 +62,4 @@ export function checkPersistedQuery(params: RequestParams): PersistedQueryCheck 
     return { ok: false, message: 'extensions.persistedQuery.sha256Hash is not the SHA-256 of the query.' };
   }
   return { ok: true, extensions: undefined, document: { query: text, persistedHash: hash } };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
