@@ -193,15 +193,15 @@ export function attachRealtime(options: RealtimeOptions): RealtimeServer {
         );
         return [requestError(error)];
       }
-      const contextValue = contextFor(ctx.extra);
-      // Before anything is parsed, as over HTTP: a refused document costs no work.
+      // Before anything is parsed or built, as over HTTP: a refused document costs no work.
       const { refusal } = await admitDocument(
         trusted,
         config.trustedDocumentsMode,
         { query: payload.query },
-        async () => contextValue.viewer,
+        async () => ctx.extra.auth!.viewer,
       );
       if (refusal) return [requestError(refusal)];
+      const contextValue = contextFor(ctx.extra);
       let document = documents.get(payload.query);
       if (!document) {
         try {
