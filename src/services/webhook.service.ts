@@ -13,8 +13,8 @@ import { TargetPolicy, TargetRefused } from '../webhooks/targets';
 import { auditTarget, type AuditLog } from './audit-log';
 import { keysetPage, pageLoader, type CursorCodec, type PageArgs, type PageQuery } from './pagination';
 import type { Connection } from './records';
-import { isObjectIdHex } from './text';
-import { FieldErrors } from './user-validation';
+import { isHttpUrl, isObjectIdHex, normalize, textProblem } from './text';
+import { FieldErrors, URL_MAX_LENGTH } from './user-validation';
 
 export interface WebhookEndpointRecord {
   readonly id: string;
@@ -46,7 +46,7 @@ export interface EndpointChanges {
   readonly enabled?: boolean | null | undefined;
 }
 
-export const WEBHOOK_URL_MAX_LENGTH = 2048;
+export const WEBHOOK_URL_MAX_LENGTH = URL_MAX_LENGTH;
 
 function toEndpointRecord(doc: WebhookEndpointDoc): WebhookEndpointRecord {
   return {
@@ -334,22 +334,25 @@ export class WebhookService {
     return toDeliveryRecord(updated);
   }
 
-  /** The URL as stored, or an error on `url`. Its addresses are checked again at every attempt. */
+  /**
+   * The URL as stored, or an error on `url`: the text rules every URL of the API follows (checkImageUrl's), no
+   * fragment, then the target policy. Its addresses are checked again at every attempt.
+   */
   private checkUrl(raw: string, errors: FieldErrors): string {
-    const text = raw.trim();
-    let url: URL | undefined;
-    try {
-      url = text.length <= WEBHOOK_URL_MAX_LENGTH ? new URL(text) : undefined;
-    } catch {
-      url = undefined;
+    const text = normalize(raw);
+    const problem = textProblem(text, 'identifier');
+    if (problem) {
+      errors.add('url', `URL ${problem}.`);
+      return text;
     }
-    if (!url) {
+    if (text.length > WEBHOOK_URL_MAX_LENGTH || !isHttpUrl(text)) {
       errors.add(
         'url',
         `URL must be an absolute http(s) URL of at most ${WEBHOOK_URL_MAX_LENGTH} characters.`,
       );
       return text;
     }
+    const url = new URL(text);
     if (url.hash !== '') errors.add('url', 'URL must not have a fragment.');
     try {
       this.policy.checkUrl(url);

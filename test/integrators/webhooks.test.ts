@@ -407,6 +407,10 @@ describe('endpoints', () => {
       [{ url: 'ftp://example.com/hook', events: ['ARTICLE_PUBLISHED'] }, 'url'],
       [{ url: 'https://user:pw@example.com/hook', events: ['ARTICLE_PUBLISHED'] }, 'url'],
       [{ url: `https://example.com/${'x'.repeat(2100)}`, events: ['ARTICLE_PUBLISHED'] }, 'url'],
+      // The parser would read these as https://example.com/… and drop the tab: refused as written.
+      [{ url: 'https:example.com/hook', events: ['ARTICLE_PUBLISHED'] }, 'url'],
+      [{ url: 'https://example.com/ho\tok', events: ['ARTICLE_PUBLISHED'] }, 'url'],
+      [{ url: 'https://example.com/hook#part', events: ['ARTICLE_PUBLISHED'] }, 'url'],
       [{ url: 'https://example.com/hook', events: [] }, 'events'],
     ];
     for (const [input, path] of cases) {
